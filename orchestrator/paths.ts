@@ -16,6 +16,8 @@ function findPackageRoot(): string {
 export const PACKAGE_ROOT = findPackageRoot();
 export const DEFAULT_PLAN = join(PACKAGE_ROOT, 'plans', 'avatar-platform.yaml');
 export const CLI_BIN = join(PACKAGE_ROOT, 'bin', 'orchestrator');
+/** The built CLI that child processes (workers, monitors) are started from. */
+export const CLI_JS = join(PACKAGE_ROOT, 'dist', 'bin', 'cli.js');
 
 /** The run directory: --run-dir, else ORCHESTRATOR_RUN_DIR, else the current directory. */
 export function resolveRunDir(flag?: string): string {

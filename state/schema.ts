@@ -29,6 +29,10 @@ export const taskStateSchema = z.object({
   finishedAt: opt(num),
   /** Retry backoff: not to be claimed before this time. */
   notBefore: opt(num),
+  /** Process group of the running attempt, so whoever expires its lease can end an orphan. */
+  pgid: opt(num),
+  /** Times its worker died or hung under it (a task that keeps killing workers gets failed). */
+  lost: opt(num),
   exitCode: opt(z.number().nullable()),
   signal: opt(z.string().nullable()),
   durationMs: opt(num),

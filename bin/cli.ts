@@ -1,0 +1,58 @@
+/**
+ * The one executable entry (`bin/orchestrator`). Subcommands are defined in bin/commands/*;
+ * errors are rendered here, once, and mapped to the documented exit codes:
+ * 0 all done, 1 a task failed or is blocked, 2 usage / plan / state error, 130 interrupted.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { PlanError, StateError, UsageError } from '../orchestrator/errors.js';
+import { PACKAGE_ROOT } from '../orchestrator/paths.js';
+import { registerRunCommands } from './commands/run-commands.js';
+import { registerStateCommands } from './commands/state-commands.js';
+
+const version = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+export function buildProgram(): Command {
+  const program = new Command('orchestrator')
+    .description('Multi-agent orchestrator for the terminal: agents in worker groups run a plan of tasks.')
+    .version(version)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerStateCommands(program);
+  registerRunCommands(program);
+  return program;
+}
+
+export function renderError(e: unknown): { code: number; message: string } {
+  if (e instanceof PlanError) {
+    return { code: 2, message: `plan error${e.problems.length > 1 ? `s (${e.problems.length})` : ''}:\n${e.message.split('\n').map((l) => `  ${l}`).join('\n')}` };
+  }
+  if (e instanceof StateError) return { code: 2, message: `state error: ${e.message}` };
+  if (e instanceof UsageError) return { code: 2, message: `error: ${e.message}` };
+  if (e instanceof CommanderError) return { code: e.exitCode === 0 ? 0 : 2, message: '' };
+  const err = e as Error;
+  return { code: 2, message: `internal error: ${err?.stack ?? String(e)}` };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const program = buildProgram();
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    const { code, message } = renderError(e);
+    if (message) process.stderr.write(message + '\n');
+    return code;
+  }
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    process.stderr.write(`${(e as Error).stack}\n`);
+    process.exitCode = 2;
+  },
+);

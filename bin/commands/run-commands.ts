@@ -1,0 +1,30 @@
+/** run (single terminal) and worker (one worker group). */
+import type { Command } from 'commander';
+import { resolveRunDir } from '../../orchestrator/paths.js';
+import { runMain } from '../../orchestrator/run.js';
+import { workerMain } from '../../workers/worker-main.js';
+import { intOption } from './shared.js';
+
+export function registerRunCommands(program: Command): void {
+  program
+    .command('run')
+    .description('run a plan in this terminal: the worker groups as child processes')
+    .argument('[plan]', 'plan file; default: the bundled avatar-platform plan')
+    .option('--agents <n>', 'number of agents (default: the plan\'s, 12)', intOption('--agents', 1, 256))
+    .option('--quads <q>', 'number of worker groups (default: the plan\'s, 3)', intOption('--quads', 1, 8))
+    .option('--run-dir <dir>', 'run directory (default: $ORCHESTRATOR_RUN_DIR or the current directory)')
+    .option('--fresh', 'start over: move the old state aside')
+    .action(async (plan: string | undefined, o: { agents?: number; quads?: number; runDir?: string; fresh?: boolean }) => {
+      process.exitCode = await runMain({ plan, runDir: resolveRunDir(o.runDir), agents: o.agents, quads: o.quads, fresh: o.fresh });
+    });
+
+  program
+    .command('worker')
+    .description('run one worker group (its agents) until the run is finished')
+    .requiredOption('--quad <n>', 'which quad', intOption('--quad', 1, 8))
+    .option('--run-dir <dir>', 'run directory')
+    .option('--plain', 'plain prefixed lines even on a terminal')
+    .action(async (o: { quad: number; runDir?: string; plain?: boolean }) => {
+      process.exitCode = await workerMain({ runDir: resolveRunDir(o.runDir), quad: o.quad });
+    });
+}

@@ -1,0 +1,48 @@
+/** Helpers the subcommands share: opening a run's store, running a transition as a transaction. */
+import { buildContext, type RunContext } from '../../orchestrator/context.js';
+import { Draft } from '../../orchestrator/draft.js';
+import { resolveRunDir, runPaths, type RunPaths } from '../../orchestrator/paths.js';
+import { readRunPlan } from '../../orchestrator/run-setup.js';
+import { expireLeases } from '../../orchestrator/transitions.js';
+import type { Plan } from '../../orchestrator/plan-types.js';
+import { FileStateStore } from '../../state/store.js';
+import { signalGroup } from '../../workers/process-groups.js';
+import { UsageError } from '../../orchestrator/errors.js';
+
+export interface OpenRun {
+  paths: RunPaths;
+  plan: Plan;
+  ctx: RunContext;
+  store: FileStateStore;
+}
+
+export async function openRun(runDirFlag?: string): Promise<OpenRun> {
+  const paths = runPaths(resolveRunDir(runDirFlag));
+  const store = new FileStateStore(paths.stateDir, { eventsFile: paths.events });
+  await store.open();
+  const plan = readRunPlan(paths);
+  return { paths, plan, ctx: buildContext(plan, store.read().meta.learned), store };
+}
+
+export function transition<R>(run: OpenRun, fn: (d: Draft) => R): Promise<R> {
+  return run.store.transaction((s) => {
+    const d = new Draft(s, Date.now());
+    return d.result(fn(d));
+  });
+}
+
+/** Whoever touches the state checks leases: expired ones are requeued, their orphans ended. */
+export async function checkLeases(run: OpenRun): Promise<void> {
+  const d = new Draft(run.store.read(), Date.now());
+  if (!expireLeases(d, run.ctx).length && !d.ops.length) return;
+  const orphans = await transition(run, (dd) => expireLeases(dd, run.ctx));
+  for (const pgid of orphans) signalGroup(pgid, 'SIGKILL');
+}
+
+export function intOption(name: string, min: number, max: number): (v: string) => number {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${name} must be an integer from ${min} to ${max}, got '${v}'`);
+    return n;
+  };
+}

@@ -1,0 +1,118 @@
+/** validate, status, retry, reset, state recover. */
+import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline/promises';
+import type { Command } from 'commander';
+import { buildContext } from '../../orchestrator/context.js';
+import { formatDuration } from '../../orchestrator/duration.js';
+import { retryTask } from '../../orchestrator/lifecycle.js';
+import { loadPlan } from '../../orchestrator/plan.js';
+import { resolveRunDir, runPaths } from '../../orchestrator/paths.js';
+import { agentTable, countsLine, statusJson, table, taskTable } from '../../orchestrator/report.js';
+import { moveAside } from '../../orchestrator/run-setup.js';
+import { UsageError } from '../../orchestrator/errors.js';
+import { recoverState } from '../../state/recover.js';
+import { checkLeases, openRun, transition } from './shared.js';
+
+const say = (l = '') => process.stdout.write(l + '\n');
+
+export function registerStateCommands(program: Command): void {
+  program
+    .command('validate')
+    .description('check a plan and show its tasks, agents per quad, critical path and lower bound')
+    .argument('[plan]', 'plan file (YAML or JSON); default: the bundled avatar-platform plan')
+    .action((planFile?: string) => {
+      const plan = loadPlan(planFile);
+      const ctx = buildContext(plan);
+      say(`plan ${plan.name} (${plan.file}): ${plan.tasks.length} tasks, ${plan.agents.length} agents in ${plan.quads.length} quads — valid`);
+      say();
+      for (const l of table(plan.tasks.map((t) => [t.id, t.title, t.role ?? '', t.needs.join(',') || '-']), ['TASK', 'TITLE', 'ROLE', 'NEEDS'])) say(l);
+      say();
+      for (const q of plan.quads) say(`quad ${q.id} · ${q.name}: ${plan.agents.filter((a) => a.quad === q.id).map((a) => a.name).join(', ')}`);
+      say();
+      say(`critical path: ${ctx.critical.path.join(' -> ')} (${formatDuration(ctx.critical.length)} estimated)`);
+      say(`lower bound on makespan: ${formatDuration(ctx.lowerBoundMs)} (max of critical path and total work / ${plan.agents.length} agents; estimates: learned, plan 'estimate', else 1s per task)`);
+    });
+
+  program
+    .command('status')
+    .description('tasks and agents of a run (from its state file)')
+    .option('--json', 'machine-readable output')
+    .option('--run-dir <dir>', 'run directory (default: $ORCHESTRATOR_RUN_DIR or the current directory)')
+    .action(async (o: { json?: boolean; runDir?: string }) => {
+      const run = await openRun(o.runDir);
+      await checkLeases(run);
+      const s = run.store.read();
+      if (o.json) {
+        say(JSON.stringify(statusJson(s), null, 2));
+        return;
+      }
+      say(`${s.meta.planName}: ${s.meta.status}${s.meta.paused ? ' (paused)' : ''} — ${countsLine(s)} — ${formatDuration((s.meta.finishedAt ?? Date.now()) - s.meta.startedAt)}`);
+      say();
+      for (const l of taskTable(s, run.plan)) say(l);
+      say();
+      for (const l of agentTable(s)) say(l);
+      const alerts = s.alerts.slice(-5);
+      if (alerts.length) {
+        say();
+        for (const a of alerts) say(`${new Date(a.at).toISOString().slice(11, 19)} ${a.level.toUpperCase()} ${a.kind}: ${a.message}`);
+      }
+    });
+
+  program
+    .command('retry')
+    .description('make a failed task ready again and unblock its dependents')
+    .argument('<id>', 'task id')
+    .option('--run-dir <dir>', 'run directory')
+    .action(async (id: string, o: { runDir?: string }) => {
+      const run = await openRun(o.runDir);
+      const unblocked = await transition(run, (d) => {
+        try {
+          return retryTask(d, run.ctx, id);
+        } catch (e) {
+          throw new UsageError((e as Error).message);
+        }
+      });
+      say(`${id} is ready again${unblocked.length ? `; unblocked ${unblocked.join(', ')}` : ''}. Start workers (orchestrator run) to run it.`);
+    });
+
+  program
+    .command('reset')
+    .description('clear the run in this run directory (state moved aside, logs kept)')
+    .option('--yes', 'do not ask')
+    .option('--run-dir <dir>', 'run directory')
+    .action(async (o: { yes?: boolean; runDir?: string }) => {
+      const paths = runPaths(resolveRunDir(o.runDir));
+      if (!existsSync(paths.stateDir)) {
+        say(`nothing to reset in ${paths.runDir}`);
+        return;
+      }
+      if (!o.yes) {
+        if (!process.stdin.isTTY) throw new UsageError('reset asks for confirmation; pass --yes when not at a terminal');
+        const rl = createInterface({ input: process.stdin, output: process.stdout });
+        const answer = await rl.question(`Clear the run state in ${paths.runDir}? [y/N] `);
+        rl.close();
+        if (!/^y(es)?$/i.test(answer.trim())) {
+          say('left as it was');
+          return;
+        }
+      }
+      say(`state moved to ${moveAside(paths.stateDir)}`);
+    });
+
+  const state = program.command('state').description('maintenance of the state file');
+  state
+    .command('recover')
+    .description('restore the last good generation of a damaged state (damaged files are kept aside)')
+    .option('--run-dir <dir>', 'run directory')
+    .action(async (o: { runDir?: string }) => {
+      const paths = runPaths(resolveRunDir(o.runDir));
+      const r = await recoverState(paths.stateDir);
+      if (r.healthy) {
+        say(`the state in ${paths.stateDir} is healthy (sequence ${r.seq}); nothing to do`);
+        return;
+      }
+      say(`recovered from ${r.base} (sequence ${r.baseSeq}) + ${r.replayed} journal entries → sequence ${r.seq}`);
+      if (r.droppedBytes) say(`${r.droppedBytes} unreadable journal bytes were dropped`);
+      for (const f of r.movedAside) say(`damaged file kept as ${f}`);
+    });
+}

@@ -1,0 +1,341 @@
+/**
+ * The shared state of a run, one per run directory, used by every process of the run.
+ *
+ * On disk (`<run dir>/.orchestrator/`): a snapshot `state.json` ({schema, gen, seq, state}),
+ * the previous generation `state.json.prev`, and the journal `journal.<gen>.jsonl` of every
+ * transaction since that snapshot. A transaction appends one line under the lock, so its cost
+ * does not depend on how many tasks the plan has; the snapshot is rewritten (atomically) only
+ * when the journal has grown past a multiple of the snapshot's size.
+ *
+ * Reads take no lock: a reader replays the journal from its cached byte offset and ignores a
+ * line that is not complete yet. Within one process, concurrent transactions are queued and
+ * committed together under one lock acquisition (group commit).
+ */
+import { appendFileSync, closeSync, existsSync, fdatasyncSync, mkdirSync, openSync, readFileSync, statSync, truncateSync, unlinkSync, watch, writeSync, type FSWatcher } from 'node:fs';
+import { join } from 'node:path';
+import { StateError } from '../orchestrator/errors.js';
+import type { RunEvent } from './events.js';
+import { journalName, readJournal, type JournalEntry } from './journal.js';
+import { StateLock } from './lock.js';
+import { applyOps } from './ops.js';
+import { STATE_SCHEMA, snapshotSchema, type Op, type State } from './schema.js';
+import { writeFileAtomic } from './atomic-write.js';
+
+export interface TxResult<R> {
+  ops?: Op[];
+  events?: RunEvent[];
+  value: R;
+}
+/** A transaction body: sees the latest state (do not mutate it), returns the changes. */
+export type TxFn<R> = (state: Readonly<State>) => TxResult<R>;
+
+/** The narrow interface every backend implements. */
+export interface StateStore {
+  /** Loads the state; throws StateError when it is missing or unreadable. */
+  open(): Promise<void>;
+  /** The latest committed state, caught up without taking the lock. Do not mutate. */
+  read(): State;
+  transaction<R>(fn: TxFn<R>): Promise<R>;
+  /** Calls `cb` after the state changes (file watch with a polling fallback). */
+  watch(cb: (state: State) => void, pollMs?: number): () => void;
+  close(): Promise<void>;
+}
+
+export const RECOVER_HINT = 'Run `orchestrator state recover` to restore the last good generation (the damaged file is kept beside it).';
+
+export interface StoreOptions {
+  /** File that receives the transactions' events (logs/events.jsonl). */
+  eventsFile?: string;
+  /** fdatasync every journal append (default true). */
+  durable?: boolean;
+  /** Compact when the journal exceeds max(this, 2 × snapshot size) bytes. */
+  compactBytes?: number;
+}
+
+interface Pending {
+  fn: TxFn<unknown>;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
+export class FileStateStore implements StateStore {
+  readonly snapshotFile: string;
+  readonly lock: StateLock;
+  private state: State | undefined;
+  private gen = 0;
+  private seq = 0;
+  private offset = 0;
+  private snapshotBytes = 0;
+  private queue: Pending[] = [];
+  private draining = false;
+  private watchers = new Set<() => void>();
+
+  constructor(readonly dir: string, private opts: StoreOptions = {}) {
+    this.snapshotFile = join(dir, 'state.json');
+    this.lock = new StateLock(this.snapshotFile, join(dir, 'state.lock'));
+  }
+
+  static exists(dir: string): boolean {
+    return existsSync(join(dir, 'state.json'));
+  }
+
+  /** Creates a new store holding `state`. Refuses to overwrite an existing one. */
+  static async create(dir: string, state: State, opts: StoreOptions = {}): Promise<FileStateStore> {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const store = new FileStateStore(dir, opts);
+    const release = await store.lock.acquire();
+    try {
+      if (FileStateStore.exists(dir)) throw new StateError(`a state already exists in ${dir}`, 'Use --fresh to start over.');
+      store.writeGeneration(0, 0, state);
+    } finally {
+      await release();
+    }
+    store.state = structuredClone(state);
+    return store;
+  }
+
+  async open(): Promise<void> {
+    this.reload();
+  }
+
+  read(): State {
+    // A compaction by another process can move files under a lock-free reader: retry briefly.
+    for (let i = 0; ; i++) {
+      try {
+        this.catchUp(false);
+        return this.state!;
+      } catch (e) {
+        if (i >= 3) throw e;
+        this.state = undefined;
+      }
+    }
+  }
+
+  get sequence(): number {
+    return this.seq;
+  }
+
+  transaction<R>(fn: TxFn<R>): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.queue.push({ fn: fn as TxFn<unknown>, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.draining) void this.drain();
+    });
+  }
+
+  watch(cb: (state: State) => void, pollMs = 500): () => void {
+    let last = -1;
+    let lastGen = -1;
+    const check = () => {
+      try {
+        const s = this.read();
+        if (this.seq !== last || this.gen !== lastGen) {
+          last = this.seq;
+          lastGen = this.gen;
+          cb(s);
+        }
+      } catch {
+        // Transient (a compaction in progress); the next tick retries.
+      }
+    };
+    let fsw: FSWatcher | undefined;
+    try {
+      fsw = watch(this.dir, { persistent: false }, () => check());
+    } catch {
+      fsw = undefined;
+    }
+    const timer = setInterval(check, pollMs);
+    timer.unref();
+    const stop = () => {
+      clearInterval(timer);
+      fsw?.close();
+      this.watchers.delete(stop);
+    };
+    this.watchers.add(stop);
+    check();
+    return stop;
+  }
+
+  async close(): Promise<void> {
+    for (const stop of [...this.watchers]) stop();
+    while (this.draining) await new Promise((r) => setTimeout(r, 1));
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.queue.length) {
+        const batch = this.queue.splice(0);
+        let release: (() => Promise<void>) | undefined;
+        try {
+          release = await this.lock.acquire();
+          this.commit(batch);
+        } catch (e) {
+          for (const p of batch) p.reject(e);
+        } finally {
+          await release?.();
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /** Runs a batch of transactions under the lock held by the caller. */
+  private commit(batch: Pending[]): void {
+    this.catchUp(true);
+    let state = this.state!;
+    const lines: string[] = [];
+    const events: RunEvent[] = [];
+    const settled: Array<() => void> = [];
+    for (const p of batch) {
+      let res: TxResult<unknown>;
+      try {
+        res = p.fn(state);
+      } catch (e) {
+        settled.push(() => p.reject(e));
+        continue;
+      }
+      if (res.ops?.length) {
+        state = applyOps(state, res.ops);
+        this.seq++;
+        lines.push(JSON.stringify({ s: this.seq, o: res.ops }));
+      }
+      if (res.events) events.push(...res.events);
+      settled.push(() => p.resolve(res.value));
+    }
+    this.state = state;
+    if (lines.length) this.append(lines.join('\n') + '\n');
+    if (events.length && this.opts.eventsFile) {
+      appendFileSync(this.opts.eventsFile, events.map((e) => JSON.stringify(e)).join('\n') + '\n', { mode: 0o600 });
+    }
+    if (this.offset > Math.max(this.opts.compactBytes ?? 4 << 20, 2 * this.snapshotBytes)) this.compact();
+    for (const s of settled) s();
+  }
+
+  private append(text: string): void {
+    const file = join(this.dir, journalName(this.gen));
+    const fd = openSync(file, 'a', 0o600);
+    try {
+      const buf = Buffer.from(text);
+      writeSync(fd, buf);
+      if (this.opts.durable !== false) fdatasyncSync(fd);
+      this.offset += buf.length;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Writes the next generation: the old snapshot becomes `.prev`, the old journal gets a marker. */
+  private compact(): void {
+    const next = this.gen + 1;
+    this.writeGeneration(next, this.seq, this.state!);
+    appendFileSync(join(this.dir, journalName(this.gen)), JSON.stringify({ next }) + '\n');
+    const old = join(this.dir, journalName(this.gen - 1));
+    if (existsSync(old)) unlinkSync(old);
+    this.gen = next;
+    this.offset = 0;
+  }
+
+  private writeGeneration(gen: number, seq: number, state: State): void {
+    this.snapshotBytes = writeGeneration(this.dir, gen, seq, state);
+  }
+
+  /** Loads the snapshot and replays its journal from the start. */
+  private reload(): void {
+    const snap = loadSnapshot(this.snapshotFile);
+    this.state = snap.state;
+    this.gen = snap.gen;
+    this.seq = snap.seq;
+    this.offset = 0;
+    this.snapshotBytes = snap.bytes;
+    this.catchUp(false, true);
+  }
+
+  /**
+   * Applies journal lines written since the cached offset. Under the lock (`locked`), a torn
+   * tail left by a writer that died mid-append is cut off; without it, it is left for later.
+   */
+  private catchUp(locked: boolean, fresh = false): void {
+    if (!this.state) return this.reload();
+    {
+      const file = join(this.dir, journalName(this.gen));
+      const chunk = readJournal(file, this.offset);
+      if (!chunk) {
+        if (fresh) throw new StateError(`the journal ${file} is missing`, RECOVER_HINT);
+        return this.reload();
+      }
+      if (chunk.corruptAt) {
+        throw new StateError(`the journal ${file} is corrupt at byte ${chunk.corruptAt.offset}: ${chunk.corruptAt.detail}`, RECOVER_HINT);
+      }
+      const moved = this.replay(chunk.entries);
+      this.offset = chunk.end;
+      if (moved === 'reload') return this.reload();
+      if (locked && chunk.tornBytes > 0) truncateSync(file, chunk.end);
+      return;
+    }
+  }
+
+  private replay(entries: JournalEntry[]): 'ok' | 'reload' {
+    for (const e of entries) {
+      // A newer snapshot exists; it already contains everything this journal held.
+      if ('next' in e) return 'reload';
+      if (e.s <= this.seq) continue;
+      if (e.s !== this.seq + 1) return 'reload';
+      this.state = applyOps(this.state!, e.o);
+      this.seq = e.s;
+    }
+    return 'ok';
+  }
+}
+
+/**
+ * Starts generation `gen`: an empty journal first (so a reader that sees the new snapshot finds
+ * its journal), then the old snapshot copied to `.prev`, then the new snapshot. Returns its size.
+ */
+export function writeGeneration(dir: string, gen: number, seq: number, state: State): number {
+  const snapshot = join(dir, 'state.json');
+  writeFileAtomic(join(dir, journalName(gen)), '');
+  if (existsSync(snapshot)) {
+    try {
+      loadSnapshot(snapshot);
+      writeFileAtomic(`${snapshot}.prev`, readFileSync(snapshot));
+    } catch {
+      // Never let a damaged snapshot overwrite the last good backup.
+    }
+  }
+  const text = JSON.stringify({ schema: STATE_SCHEMA, gen, seq, state });
+  writeFileAtomic(snapshot, text);
+  return text.length;
+}
+
+export interface LoadedSnapshot {
+  gen: number;
+  seq: number;
+  state: State;
+  bytes: number;
+}
+
+/** Reads and validates a snapshot file; anything unreadable is a StateError, never replaced. */
+export function loadSnapshot(file: string): LoadedSnapshot {
+  if (!existsSync(file)) {
+    throw new StateError(`no run state at ${file}`, 'Start a run first: `orchestrator run` (or pass --run-dir).');
+  }
+  const text = readFileSync(file, 'utf8');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    const size = statSync(file).size;
+    throw new StateError(`the state file ${file} is corrupt (${size} bytes, ${(e as Error).message})`, RECOVER_HINT);
+  }
+  const schema = (raw as { schema?: unknown })?.schema;
+  if (typeof schema === 'number' && schema > STATE_SCHEMA) {
+    throw new StateError(`the state file ${file} has schema ${schema}; this version reads ${STATE_SCHEMA}`, 'Upgrade the orchestrator, or start over with --fresh.');
+  }
+  const parsed = snapshotSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new StateError(`the state file ${file} is invalid at ${issue.path.join('.') || '(root)'}: ${issue.message}`, RECOVER_HINT);
+  }
+  return { gen: parsed.data.gen, seq: parsed.data.seq, state: parsed.data.state, bytes: text.length };
+}

@@ -1,0 +1,124 @@
+/**
+ * Runs one command as a real process in its own process group: execa for plain commands,
+ * node-pty when the task wants a terminal. A timeout or a stop ends the whole tree, and so
+ * does the command's own exit (a background grandchild must not outlive its task).
+ */
+import { constants } from 'node:os';
+import { execa } from 'execa';
+import * as pty from 'node-pty';
+import type { Command } from '../orchestrator/plan-types.js';
+import { groupAlive, signalGroup, trackGroup, untrackGroup } from './process-groups.js';
+
+export interface ExecOptions {
+  cwd: string;
+  env: Record<string, string>;
+  timeoutMs: number;
+  pty: boolean;
+  /** Raw output as it arrives (colour kept). */
+  onOutput: (chunk: string) => void;
+  /** Called once the process exists, with its process group id. */
+  onStart?: (pgid: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface ExecResult {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  aborted: boolean;
+  durationMs: number;
+  /** Could not start at all (no such program, bad cwd). */
+  spawnError?: string;
+}
+
+/** How long a group gets between SIGTERM and SIGKILL. */
+export const KILL_GRACE_MS = 2000;
+
+function argv(cmd: Command): [string, string[]] {
+  return typeof cmd === 'string' ? ['/bin/sh', ['-c', cmd]] : [cmd[0]!, cmd.slice(1)];
+}
+
+/** Ends a group: SIGTERM, then SIGKILL after the grace period if anything is left. */
+function endGroup(pgid: number): void {
+  if (!signalGroup(pgid, 'SIGTERM')) return;
+  const t = setTimeout(() => groupAlive(pgid) && signalGroup(pgid, 'SIGKILL'), KILL_GRACE_MS);
+  t.unref();
+}
+
+export async function execute(cmd: Command, o: ExecOptions): Promise<ExecResult> {
+  const started = performance.now();
+  const [file, args] = argv(cmd);
+  let timedOut = false;
+  let aborted = false;
+  let pgid: number | undefined;
+  const stop = (why: 'timeout' | 'abort') => {
+    if (why === 'timeout') timedOut = true;
+    else aborted = true;
+    if (pgid) endGroup(pgid);
+  };
+  const timer = setTimeout(() => stop('timeout'), o.timeoutMs);
+  const onAbort = () => stop('abort');
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const r = o.pty ? await runPty(file, args, o, (p) => (pgid = p)) : await runPlain(file, args, o, (p) => (pgid = p));
+    return { ...r, timedOut, aborted, durationMs: performance.now() - started };
+  } finally {
+    clearTimeout(timer);
+    o.signal?.removeEventListener('abort', onAbort);
+    if (pgid) {
+      // Whatever the command left running in its group ends with it.
+      signalGroup(pgid, 'SIGKILL');
+      untrackGroup(pgid);
+    }
+  }
+}
+
+type Outcome = { exitCode: number | null; signal: string | null; spawnError?: string };
+
+async function runPlain(file: string, args: string[], o: ExecOptions, setPgid: (p: number) => void): Promise<Outcome> {
+  const sub = execa(file, args, {
+    cwd: o.cwd, env: o.env, extendEnv: true, detached: true, stdin: 'ignore', all: true,
+    buffer: false, reject: false, cleanup: false, stripFinalNewline: false,
+  });
+  if (sub.pid) {
+    trackGroup(sub.pid);
+    setPgid(sub.pid);
+    o.onStart?.(sub.pid);
+    if (o.signal?.aborted) endGroup(sub.pid);
+  }
+  sub.all?.setEncoding('utf8');
+  sub.all?.on('data', (c: string) => o.onOutput(c));
+  // Once the command itself exits, end its group so lingering children release the pipes.
+  sub.once('exit', () => sub.pid && signalGroup(sub.pid, 'SIGKILL'));
+  const r = await sub;
+  if (r.failed && r.exitCode === undefined && !r.signal) {
+    return { exitCode: null, signal: null, spawnError: r.shortMessage ?? r.message };
+  }
+  return { exitCode: r.exitCode ?? null, signal: r.signal ?? null };
+}
+
+function runPty(file: string, args: string[], o: ExecOptions, setPgid: (p: number) => void): Promise<Outcome> {
+  return new Promise((resolve) => {
+    let p: pty.IPty;
+    try {
+      p = pty.spawn(file, args, { name: 'xterm-256color', cols: 120, rows: 30, cwd: o.cwd, env: { ...process.env, ...o.env } as Record<string, string> });
+    } catch (e) {
+      resolve({ exitCode: null, signal: null, spawnError: (e as Error).message });
+      return;
+    }
+    // node-pty makes the child a session leader: its pid is its process group.
+    trackGroup(p.pid);
+    setPgid(p.pid);
+    o.onStart?.(p.pid);
+    if (o.signal?.aborted) endGroup(p.pid);
+    p.onData((d) => o.onOutput(d));
+    p.onExit(({ exitCode, signal }) => {
+      const sig = signal ? (signalName(signal) ?? String(signal)) : null;
+      resolve({ exitCode: sig ? null : exitCode, signal: sig });
+    });
+  });
+}
+
+function signalName(n: number): string | undefined {
+  return Object.entries(constants.signals).find(([, v]) => v === n)?.[0];
+}
