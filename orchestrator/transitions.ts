@@ -82,8 +82,8 @@ export function claimFor(d: Draft, ctx: RunContext, quad: number, mine: readonly
   for (const name of d.agentNames()) {
     const a = d.agent(name)!;
     if (a.status !== 'idle') continue;
+    // Siblings in this group are alive by definition; other groups only with a fresh heartbeat.
     if (a.quad !== quad && !isGroupLive(d, a.quad)) continue;
-    if (a.quad === quad && !mine.includes(name)) continue;
     idle.push({ name, roles: ctx.agents.get(name)?.roles ?? [] });
   }
   const claims: Claim[] = [];

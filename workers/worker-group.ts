@@ -149,7 +149,7 @@ export class WorkerGroup {
         }
         const r = await this.tx((d) => ({ orphans: expireLeases(d, this.ctx), claims: claimFor(d, this.ctx, this.o.quad, [agent]), over: d.meta.status !== 'running' }));
         this.reap(r.orphans);
-        if (r.claims.length) this.wakeAll();
+        this.wakeAll();
         claim = r.claims[0];
         if (!claim) {
           if (r.over) return;
