@@ -11,7 +11,7 @@ import { parseDuration } from './duration.js';
 import { suggest } from './suggest.js';
 import { KNOWN_KEYS, planSchema, type RawPlan } from './plan-schema.js';
 import { buildGraph, findCycles } from './graph.js';
-import { DEFAULT_AGENTS, DEFAULT_QUADS } from './default-agents.js';
+import { DEFAULT_AGENTS, DEFAULT_QUADS, quadNames } from './default-agents.js';
 import type { Plan, TaskDef } from './plan-types.js';
 import { DEFAULT_PLAN } from './paths.js';
 
@@ -144,8 +144,10 @@ function describeIssue(issue: $ZodIssue, loc: Locator, raw: unknown): PlanProble
 }
 
 function normalise(raw: RawPlan, file: string, loc: Locator, problems: PlanProblem[]): Plan {
-  const quads = raw.quads ?? DEFAULT_QUADS;
   const agents = (raw.agents ?? DEFAULT_AGENTS).map((a) => ({ name: a.name, quad: a.quad, roles: a.roles ?? [] }));
+  // Agents without a quads list: the quads are 1..the highest one they name.
+  const highest = Math.min(MAX_QUADS, Math.max(1, ...agents.map((a) => (Number.isInteger(a.quad) ? a.quad : 1))));
+  const quads = raw.quads ?? quadNames(DEFAULT_QUADS, raw.agents ? highest : DEFAULT_QUADS.length);
   checkQuadsAndAgents(raw, quads, agents, loc, problems);
 
   const defTimeout = parseDuration(raw.defaults?.timeout) ?? DEFAULT_TIMEOUT_MS;
@@ -200,7 +202,7 @@ function checkQuadsAndAgents(raw: RawPlan, quads: Plan['quads'], agents: Plan['a
       problems.push(loc.at(['agents', i, 'quad'], `quad ${a.quad} is out of range: the plan's quads are ${[...quadIds].sort().join(', ')}`));
     }
   });
-  if (raw.agents && !problems.length) {
+  if (raw.quads && !problems.length) {
     for (const q of quadIds) {
       if (!agents.some((a) => a.quad === q)) problems.push(loc.at(['quads'], `quad ${q} has no agents`));
     }

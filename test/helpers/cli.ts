@@ -1,0 +1,81 @@
+/** Running the built CLI in tests, and small run-directory helpers. */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { stringify } from 'yaml';
+import { CLI_JS } from '../../orchestrator/paths.js';
+import { readEvents, type RunEvent } from '../../state/events.js';
+
+export function tempDir(prefix = 'orch-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+export interface CliResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function cli(args: string[], o: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
+  const r = await execa(process.execPath, [CLI_JS, ...args], { cwd: o.cwd, env: o.env, reject: false, timeout: o.timeoutMs ?? 120_000 });
+  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+/** Starts the CLI without waiting (for interrupting it). */
+export function cliProcess(args: string[], o: { cwd?: string } = {}): ResultPromise {
+  return execa(process.execPath, [CLI_JS, ...args], { cwd: o.cwd, reject: false, stdin: 'ignore' });
+}
+
+export type TaskSpec = Record<string, unknown> & { id: string };
+
+/** Writes a plan file (YAML) into `dir` and returns its path. */
+export function writePlan(dir: string, tasks: TaskSpec[], extra: Record<string, unknown> = {}, name = 'plan.yaml'): string {
+  const file = join(dir, name);
+  writeFileSync(file, stringify({ version: 1, name: 'test-plan', workdir: 'work', ...extra, tasks }));
+  return file;
+}
+
+export function events(runDir: string): RunEvent[] {
+  return readEvents(join(runDir, 'logs', 'events.jsonl'));
+}
+
+export interface StatusJson {
+  status: string;
+  counts: Record<string, number>;
+  tasks: Array<{ id: string; status: string; agent: string | null; attempts: number; startedAt: number | null; finishedAt: number | null; exitCode: number | null; reason: string | null }>;
+  groups: Array<{ quad: number; status: string; pid?: number }>;
+}
+
+export async function status(runDir: string): Promise<StatusJson> {
+  const r = await cli(['status', '--json', '--run-dir', runDir]);
+  if (r.exitCode !== 0) throw new Error(`status failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as StatusJson;
+}
+
+export function readText(file: string): string {
+  return readFileSync(file, 'utf8');
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v as T;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
