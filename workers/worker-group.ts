@@ -60,6 +60,7 @@ export class WorkerGroup {
     this.heartbeatTimer = setInterval(() => void this.beat(), HEARTBEAT_MS);
     this.unwatch = this.store.watch(() => this.wakeAll(), 250);
     this.o.view.groupStarted(this.o.quad, this.agents);
+    for (const a of this.agents) this.agentLog(a, `ready in quad ${this.o.quad} (worker pid ${process.pid})`);
     await Promise.all(this.agents.map((a) => this.agentLoop(a)));
     await this.shutdown(this.stopping ? 'stopped' : 'finished');
   }
