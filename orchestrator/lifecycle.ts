@@ -8,7 +8,7 @@ import type { AgentState, GroupState, State, TaskState } from '../state/schema.j
 import type { RunContext } from './context.js';
 import type { Draft } from './draft.js';
 import { downstream } from './graph.js';
-import { checkFinished, promote } from './transitions.js';
+import { checkFinished, expireLeases, heartbeat, promote } from './transitions.js';
 
 /** Durations of tasks that finished in an earlier state: better estimates for priorities. */
 export function learnedDurations(prev: State | undefined): Record<string, number> {
@@ -112,4 +112,19 @@ export function setPaused(d: Draft, paused: boolean): void {
   if (d.meta.paused === paused) return;
   d.setMeta({ paused });
   d.event({ type: paused ? 'paused' : 'resumed' });
+}
+
+/**
+ * A group process (re)starts: whatever an earlier incarnation of it was running is requeued
+ * (returned: the orphaned process groups to end), its agents are idle, its heartbeat fresh.
+ */
+export function groupStarted(d: Draft, ctx: RunContext, quad: number, pid: number, agents: readonly string[]): number[] {
+  const orphans = expireLeases(d, ctx, new Set([quad]));
+  heartbeat(d, quad, pid, agents);
+  for (const name of agents) {
+    const a = d.agent(name);
+    if (a && (a.status !== 'idle' || a.task)) d.setAgent({ ...a, status: 'idle', task: undefined, since: d.now });
+  }
+  d.event({ type: 'group-started', quad, reason: `pid ${pid}` });
+  return orphans;
 }

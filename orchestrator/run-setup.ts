@@ -16,6 +16,7 @@ import { isGroupLive } from './transitions.js';
 import { Draft } from './draft.js';
 import { writeFileAtomic } from '../state/atomic-write.js';
 import { FileStateStore } from '../state/store.js';
+import { runStoreOptions } from './run-store.js';
 
 export interface RunOptions {
   plan?: string;
@@ -73,7 +74,7 @@ export async function prepareRun(o: RunOptions): Promise<PreparedRun> {
   const plan = resolvePlan(loadPlan(o.plan), o.agents, o.quads);
   const movedAside = o.fresh ? moveAside(paths.stateDir) : undefined;
   ensureRunDirs(paths);
-  const opts = { eventsFile: paths.events };
+  const opts = runStoreOptions(paths);
   const now = Date.now();
   if (!FileStateStore.exists(paths.stateDir)) {
     const ctx = buildContext(plan);

@@ -3,11 +3,10 @@
  * progress as one line per event (with a live bar on a TTY), a summary at the end.
  * Ctrl-C / SIGTERM stops every worker and task tree, records the interruption, exits 130.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { Draft } from './draft.js';
 import { formatDuration } from './duration.js';
 import { interruptRun } from './lifecycle.js';
-import { CLI_JS } from './paths.js';
+import { spawnWorker } from './worker-process.js';
 import { countsLine, exitCodeFor, makespan, taskTable } from './report.js';
 import { prepareRun, type RunOptions } from './run-setup.js';
 import { EventTail } from '../state/event-tail.js';
@@ -16,12 +15,6 @@ import { ProgressLine } from '../panes/progress-line.js';
 
 export interface RunMainOptions extends RunOptions {
   out?: NodeJS.WriteStream;
-}
-
-export function spawnWorker(runDir: string, quad: number, stdio: 'ignore' | 'inherit' = 'ignore'): ChildProcess {
-  return spawn(process.execPath, [CLI_JS, 'worker', '--quad', String(quad), '--run-dir', runDir, '--plain'], {
-    stdio: ['ignore', stdio, 'inherit'],
-  });
 }
 
 export async function runMain(o: RunMainOptions): Promise<number> {

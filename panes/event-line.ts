@@ -1,9 +1,9 @@
 /** One human line per run event, for the single-terminal progress and the control pane. */
 import type { RunEvent } from '../state/events.js';
 
-const time = (ts: number) => new Date(ts).toISOString().slice(11, 23);
+const time = (ts: number, full = false) => (full ? new Date(ts).toISOString() : new Date(ts).toISOString().slice(11, 23));
 
-export function formatEvent(e: RunEvent): string | undefined {
+export function formatEvent(e: RunEvent, o: { fullTime?: boolean } = {}): string | undefined {
   const who = e.agent ? ` ${e.agent}` : '';
   const att = e.attempt && e.attempt > 1 ? ` (attempt ${e.attempt})` : '';
   const body = ((): string | undefined => {
@@ -21,6 +21,7 @@ export function formatEvent(e: RunEvent): string | undefined {
       case 'group-restarted': return `quad ${e.quad} restarted: ${e.reason}`;
       case 'group-failed': return `quad ${e.quad} given up: ${e.reason}`;
       case 'alert': return `ALERT ${e.reason}`;
+      case 'run-started': return `run started: ${e.reason}`;
       case 'run-finished': return 'run finished';
       case 'run-interrupted': return 'run interrupted';
       case 'paused': return 'claiming paused';
@@ -28,5 +29,5 @@ export function formatEvent(e: RunEvent): string | undefined {
       default: return undefined;
     }
   })();
-  return body && `${time(e.ts)} ${body}`;
+  return body && `${time(e.ts, o.fullTime)} ${body}`;
 }

@@ -46,6 +46,8 @@ export const RECOVER_HINT = 'Run `orchestrator state recover` to restore the las
 export interface StoreOptions {
   /** File that receives the transactions' events (logs/events.jsonl). */
   eventsFile?: string;
+  /** Also called with each commit's events, under the lock (so calls come in commit order). */
+  onEvents?: (events: RunEvent[]) => void;
   /** fdatasync every journal append (default true). */
   durable?: boolean;
   /** Compact when the journal exceeds max(this, 2 × snapshot size) bytes. */
@@ -207,6 +209,13 @@ export class FileStateStore implements StateStore {
     if (lines.length) this.append(lines.join('\n') + '\n');
     if (events.length && this.opts.eventsFile) {
       appendFileSync(this.opts.eventsFile, events.map((e) => JSON.stringify(e)).join('\n') + '\n', { mode: 0o600 });
+    }
+    if (events.length && this.opts.onEvents) {
+      try {
+        this.opts.onEvents(events);
+      } catch {
+        // A log that cannot be written must not undo a committed transaction.
+      }
     }
     if (this.offset > Math.max(this.opts.compactBytes ?? 4 << 20, 2 * this.snapshotBytes)) this.compact();
     for (const s of settled) s();

@@ -7,14 +7,14 @@ import { appendFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { buildContext, type RunContext } from '../orchestrator/context.js';
 import { Draft } from '../orchestrator/draft.js';
-import { groupStopped } from '../orchestrator/lifecycle.js';
+import { groupStarted, groupStopped } from '../orchestrator/lifecycle.js';
 import type { Plan } from '../orchestrator/plan-types.js';
 import { runPaths, type RunPaths } from '../orchestrator/paths.js';
 import { readRunPlan } from '../orchestrator/run-setup.js';
 import { claimFor, expireLeases, finish, heartbeat, HEARTBEAT_MS, started, type Claim } from '../orchestrator/transitions.js';
-import type { RunEvent } from '../state/events.js';
 import type { State } from '../state/schema.js';
-import { FileStateStore } from '../state/store.js';
+import type { FileStateStore } from '../state/store.js';
+import { appendEvent, runStore } from '../orchestrator/run-store.js';
 import { signalGroup } from './process-groups.js';
 import { runAttempt } from './task-runner.js';
 import type { GroupView } from './view.js';
@@ -41,7 +41,7 @@ export class WorkerGroup {
     this.paths = runPaths(o.runDir);
     this.plan = readRunPlan(this.paths);
     this.agents = this.plan.agents.filter((a) => a.quad === o.quad).map((a) => a.name);
-    this.store = new FileStateStore(this.paths.stateDir, { eventsFile: this.paths.events });
+    this.store = runStore(this.paths);
     this.ctx = buildContext(this.plan);
   }
 
@@ -53,10 +53,7 @@ export class WorkerGroup {
   async run(): Promise<void> {
     await this.store.open();
     this.ctx = buildContext(this.plan, this.store.read().meta.learned);
-    await this.tx((d) => {
-      heartbeat(d, this.o.quad, process.pid, this.agents);
-      d.event({ type: 'group-started', quad: this.o.quad, reason: `pid ${process.pid}` });
-    });
+    this.reap(await this.tx((d) => groupStarted(d, this.ctx, this.o.quad, process.pid, this.agents)));
     this.heartbeatTimer = setInterval(() => void this.beat(), HEARTBEAT_MS);
     this.unwatch = this.store.watch(() => this.wakeAll(), 250);
     this.o.view.groupStarted(this.o.quad, this.agents);
@@ -174,7 +171,7 @@ export class WorkerGroup {
         this.agentLog(c.agent, `${def.id} | ${line}`);
       },
       onStart: (pgid) => {
-        appendEvent(this.paths.events, { ts: Date.now(), type: 'started', task: c.task, agent: c.agent, attempt: c.attempt, fence: c.fence, quad: this.o.quad });
+        appendEvent(this.paths, { ts: Date.now(), type: 'started', task: c.task, agent: c.agent, attempt: c.attempt, fence: c.fence, quad: this.o.quad });
         void this.tx((d) => started(d, c.task, c.fence, pgid)).catch(() => undefined);
       },
     });
@@ -194,9 +191,4 @@ export class WorkerGroup {
   private agentLog(agent: string, line: string): void {
     appendFileSync(this.paths.agentLog(agent), `${new Date().toISOString()} ${line}\n`, { mode: 0o600 });
   }
-}
-
-/** Events that change no state (a process actually started) are appended outside the lock. */
-export function appendEvent(file: string, e: RunEvent): void {
-  appendFileSync(file, JSON.stringify(e) + '\n', { mode: 0o600 });
 }

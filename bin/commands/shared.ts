@@ -5,7 +5,8 @@ import { resolveRunDir, runPaths, type RunPaths } from '../../orchestrator/paths
 import { readRunPlan } from '../../orchestrator/run-setup.js';
 import { expireLeases } from '../../orchestrator/transitions.js';
 import type { Plan } from '../../orchestrator/plan-types.js';
-import { FileStateStore } from '../../state/store.js';
+import type { FileStateStore } from '../../state/store.js';
+import { runStore } from '../../orchestrator/run-store.js';
 import { signalGroup } from '../../workers/process-groups.js';
 import { UsageError } from '../../orchestrator/errors.js';
 
@@ -18,7 +19,7 @@ export interface OpenRun {
 
 export async function openRun(runDirFlag?: string): Promise<OpenRun> {
   const paths = runPaths(resolveRunDir(runDirFlag));
-  const store = new FileStateStore(paths.stateDir, { eventsFile: paths.events });
+  const store = runStore(paths);
   await store.open();
   const plan = readRunPlan(paths);
   return { paths, plan, ctx: buildContext(plan, store.read().meta.learned), store };

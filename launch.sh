@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# The orchestrator's menu launcher. Installs dependencies and builds on first use.
+#
+#   ./launch.sh                 numbered menu (needs a terminal)
+#   ./launch.sh CHOICE [ARGS]   the same choices for scripts:
+#     quad       Quad terminal: tmux session "orchestrator" (3 agent quads + control pane)
+#     run        Single terminal: the whole run in this terminal
+#     dashboard  Dashboard only: watch a run from another terminal
+#     ha         High availability: keep-alive supervising the orchestrator and workers
+#     status     Status of the run in this directory
+#     logs       Follow logs/orchestrator.log
+#     stop       Stop the quad session and every process it started
+#     reset      Clear the run state (asks; --yes to skip)
+#     test       Build and run the test suite (ends with "N passed, N failed")
+#     bench      Run the benchmarks (--quick for a short subset)
+# Extra arguments go to the orchestrator command (e.g. ./launch.sh run plans/my.yaml --fresh).
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
+ORCH="$ROOT/bin/orchestrator"
+
+say() { printf '%s\n' "$*" >&2; }
+
+# npm ci when node_modules is missing or older than the lockfile; build when dist is stale.
+ensure_ready() {
+  if ! command -v node >/dev/null 2>&1; then
+    say "launch.sh: Node.js 20 or newer is needed (https://nodejs.org or your package manager)."
+    exit 2
+  fi
+  if [[ ! -d "$ROOT/node_modules" || "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]]; then
+    say "launch.sh: installing dependencies (npm ci)…"
+    (cd "$ROOT" && npm ci --no-audit --no-fund) >&2 || { say "launch.sh: npm ci failed"; exit 2; }
+  fi
+  local cli="$ROOT/dist/bin/cli.js"
+  if [[ ! -f "$cli" ]] || [[ -n "$(cd "$ROOT" && find bin panes orchestrator workers state bench tsconfig.json -newer "$cli" \( -name '*.ts' -o -name 'tsconfig.json' \) -print -quit 2>/dev/null)" ]]; then
+    say "launch.sh: building…"
+    (cd "$ROOT" && npx tsc -p tsconfig.json) >&2 || { say "launch.sh: build failed"; exit 2; }
+  fi
+}
+
+need_tmux() {
+  if ! command -v tmux >/dev/null 2>&1; then
+    say "launch.sh: tmux is not installed. Install it (Debian/Ubuntu: sudo apt-get install -y tmux; macOS: brew install tmux), or use: ./launch.sh run"
+    exit 2
+  fi
+}
+
+usage() {
+  sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+}
+
+choose() {
+  local choice=$1
+  shift
+  case "$choice" in
+    1|quad)
+      need_tmux
+      ensure_ready
+      if [[ -t 0 && -t 1 ]]; then exec "$ORCH" launch --attach "$@"; else exec "$ORCH" launch "$@"; fi
+      ;;
+    2|run) ensure_ready; exec "$ORCH" run "$@" ;;
+    3|dashboard) ensure_ready; exec "$ORCH" dashboard "$@" ;;
+    4|ha) ensure_ready; exec "$ORCH" ha "$@" ;;
+    5|status) ensure_ready; exec "$ORCH" status "$@" ;;
+    6|logs)
+      local dir=${ORCHESTRATOR_RUN_DIR:-$PWD}
+      mkdir -p "$dir/logs" && touch "$dir/logs/orchestrator.log"
+      exec tail -n 50 -F "$dir/logs/orchestrator.log"
+      ;;
+    7|stop) ensure_ready; exec "$ORCH" stop "$@" ;;
+    8|reset) ensure_ready; exec "$ORCH" reset "$@" ;;
+    test)
+      ensure_ready
+      cd "$ROOT" && exec npx mocha "$@"
+      ;;
+    bench) ensure_ready; cd "$ROOT" && exec node dist/bench/run.js "$@" ;;
+    q|quit) exit 0 ;;
+    -h|--help|help) usage; exit 0 ;;
+    *) say "launch.sh: unknown choice '$choice'"; usage; exit 2 ;;
+  esac
+}
+
+if [[ $# -gt 0 ]]; then
+  choose "$@"
+fi
+
+if [[ ! -t 0 ]]; then
+  say "launch.sh: no terminal for the menu; give a choice instead."
+  usage
+  exit 2
+fi
+
+cat <<'MENU'
+Multi-agent orchestrator
+  1) Quad terminal (tmux: 3 agent quads + control pane)
+  2) Single terminal
+  3) Dashboard only
+  4) High availability (keep-alive + orchestrator)
+  5) Status
+  6) Follow logs
+  7) Stop
+  8) Reset state
+  q) Quit
+MENU
+read -r -p "Choice: " answer || exit 0
+choose "${answer:-q}"
