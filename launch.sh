@@ -71,6 +71,9 @@ choose() {
     8|reset) ensure_ready; exec "$ORCH" reset "$@" ;;
     test)
       ensure_ready
+      # With no arguments: the whole suite (spec files are named here, not in .mocharc.json,
+      # so that `npx mocha test/one.test.ts` runs just that file).
+      if [[ $# -eq 0 ]]; then set -- 'test/**/*.test.ts'; fi
       cd "$ROOT" && exec npx mocha "$@"
       ;;
     bench) ensure_ready; cd "$ROOT" && exec node dist/bench/run.js "$@" ;;

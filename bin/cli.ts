@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { PlanError, StateError, UsageError } from '../orchestrator/errors.js';
 import { PACKAGE_ROOT } from '../orchestrator/paths.js';
+import { registerDashboardCommand } from './commands/dashboard-command.js';
+import { registerKeepAliveCommands } from './commands/keep-alive-commands.js';
+import { registerPaneCommands } from './commands/pane-commands.js';
 import { registerRunCommands } from './commands/run-commands.js';
 import { registerStateCommands } from './commands/state-commands.js';
 
@@ -21,6 +24,9 @@ export function buildProgram(): Command {
     .exitOverride();
   registerStateCommands(program);
   registerRunCommands(program);
+  registerKeepAliveCommands(program);
+  registerPaneCommands(program);
+  registerDashboardCommand(program);
   return program;
 }
 

@@ -5,6 +5,7 @@
  */
 import type { RunEvent } from '../state/events.js';
 import type { AgentState, Alert, GroupState, Meta, Op, State, TaskState } from '../state/schema.js';
+import { TaskIndex } from '../state/task-index.js';
 
 export class Draft {
   readonly ops: Op[] = [];
@@ -14,7 +15,8 @@ export class Draft {
   private groups = new Map<number, GroupState>();
   private metaPatch: Partial<Meta> = {};
 
-  constructor(readonly base: Readonly<State>, readonly now: number) {}
+  /** `index`, when given, must describe `base` (the store passes its own to transactions). */
+  constructor(readonly base: Readonly<State>, readonly now: number, private index?: TaskIndex) {}
 
   task(id: string): TaskState | undefined {
     return this.tasks.get(id) ?? this.base.tasks[id];
@@ -23,6 +25,32 @@ export class Draft {
   /** Every task id, in the state's order. */
   taskIds(): string[] {
     return Object.keys(this.base.tasks);
+  }
+
+  /** Ids of ready tasks: from the index when there is one, else a scan. */
+  readyIds(): string[] {
+    return this.withStatus('ready', this.index?.ready);
+  }
+
+  /** Ids of running tasks: from the index when there is one, else a scan. */
+  runningIds(): string[] {
+    return this.withStatus('running', this.index?.running);
+  }
+
+  /** Is any task still pending, ready or running? */
+  anyActive(): boolean {
+    if (!this.index) return this.taskIds().some((id) => TaskIndex.isActive(this.task(id)!.status));
+    let n = this.index.active;
+    for (const [id, t] of this.tasks) if (this.base.tasks[id]) n += Number(TaskIndex.isActive(t.status)) - Number(TaskIndex.isActive(this.base.tasks[id]!.status));
+    return n > 0;
+  }
+
+  private withStatus(status: TaskState['status'], indexed: ReadonlySet<string> | undefined): string[] {
+    if (!indexed) return this.taskIds().filter((id) => this.task(id)!.status === status);
+    const out: string[] = [];
+    for (const id of indexed) if (!this.tasks.has(id)) out.push(id);
+    for (const [id, t] of this.tasks) if (t.status === status && this.base.tasks[id]) out.push(id);
+    return out;
   }
 
   setTask(t: TaskState): void {

@@ -9,13 +9,15 @@ export interface PlanProblem {
   line?: number;
   col?: number;
   task?: string;
+  /** Set instead of `task` for problems in the plan's `agents` list. */
+  agent?: string;
   field?: string;
   message: string;
 }
 
 export function formatProblem(p: PlanProblem): string {
   const where = p.line !== undefined ? `${p.file}:${p.line}:${p.col ?? 1}` : p.file;
-  const ctx = [p.task ? `task ${p.task}` : '', p.field ? `field '${p.field}'` : ''].filter(Boolean).join(', ');
+  const ctx = [p.task ? `task ${p.task}` : '', p.agent ? `agent ${p.agent}` : '', p.field ? `field '${p.field}'` : ''].filter(Boolean).join(', ');
   return `${where}: ${ctx ? ctx + ': ' : ''}${p.message}`;
 }
 

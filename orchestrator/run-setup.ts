@@ -3,8 +3,8 @@
  * folders, and the state — created, resumed (unchanged done tasks stay done) or, with
  * `fresh`, started over after moving the old state aside.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
-import { StateError, UsageError } from './errors.js';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { UsageError } from './errors.js';
 import { buildContext, type RunContext } from './context.js';
 import { distributeAgents, quadNames } from './default-agents.js';
 import { initialState } from './lifecycle.js';
@@ -41,17 +41,8 @@ export function ensureRunDirs(paths: RunPaths): void {
   mkdirSync(paths.tasksLogDir, { recursive: true });
 }
 
-/** The resolved plan of a run, as written by `prepareRun`. */
-export function readRunPlan(paths: RunPaths): Plan {
-  if (!existsSync(paths.planCopy)) throw new StateError(`no run prepared in ${paths.runDir} (missing ${paths.planCopy})`, 'Start one with `orchestrator run` or `orchestrator launch`.');
-  try {
-    const plan = JSON.parse(readFileSync(paths.planCopy, 'utf8')) as Plan;
-    if (plan.version !== 1 || !Array.isArray(plan.tasks)) throw new Error('unexpected content');
-    return plan;
-  } catch (e) {
-    throw new StateError(`the run's plan copy ${paths.planCopy} is unreadable: ${(e as Error).message}`, 'Start over with --fresh.');
-  }
-}
+// In its own module so that worker processes can read it without loading the plan parser.
+export { readRunPlan } from './run-plan.js';
 
 export function moveAside(path: string): string | undefined {
   if (!existsSync(path)) return undefined;

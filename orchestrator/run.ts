@@ -1,89 +1,118 @@
 /**
  * Single-terminal mode (`orchestrator run`): the worker groups as child processes of this one,
- * progress as one line per event (with a live bar on a TTY), a summary at the end.
- * Ctrl-C / SIGTERM stops every worker and task tree, records the interruption, exits 130.
+ * watched by the keep-alive monitor (a crashed or hung group is restarted with backoff, its
+ * tasks requeued at once), progress as one line per event (with a live bar on a TTY), a summary
+ * at the end. Ctrl-C / SIGTERM stops every worker and task tree (no restarts from then on),
+ * records the interruption, exits 130.
  */
+import { resolve } from 'node:path';
+import { AlertSink } from './alert-sink.js';
+import { ChildSupervisor } from './child-supervisor.js';
 import { Draft } from './draft.js';
-import { formatDuration } from './duration.js';
+import { UsageError } from './errors.js';
+import { KeepAlive } from './keep-alive.js';
 import { interruptRun } from './lifecycle.js';
-import { spawnWorker } from './worker-process.js';
-import { countsLine, exitCodeFor, makespan, taskTable } from './report.js';
+import { claimRole, releaseRole } from './roles.js';
+import { followProgress, printSummary } from './run-progress.js';
 import { prepareRun, type RunOptions } from './run-setup.js';
-import { EventTail } from '../state/event-tail.js';
-import { formatEvent } from '../panes/event-line.js';
-import { ProgressLine } from '../panes/progress-line.js';
+import type { State } from '../state/schema.js';
+import type { FileStateStore } from '../state/store.js';
 
 export interface RunMainOptions extends RunOptions {
   out?: NodeJS.WriteStream;
+  /** Keep-alive interval (default: the plan's). */
+  intervalMs?: number;
+}
+
+/** After the run is over, workers get this long to leave on their own before they are stopped. */
+export const WIND_DOWN_MS = 10_000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function interrupt(store: FileStateStore): Promise<void> {
+  await store.transaction((s) => {
+    const d = new Draft(s, Date.now());
+    interruptRun(d);
+    return d.result(null);
+  });
 }
 
 export async function runMain(o: RunMainOptions): Promise<number> {
   const out = o.out ?? process.stdout;
   const run = await prepareRun(o);
-  const { plan, store, paths } = run;
+  const { plan, store, paths, ctx } = run;
   const say = (line: string) => out.write(line + '\n');
   if (run.movedAside) say(`previous state moved to ${run.movedAside}`);
   const first = store.read();
   say(`${run.resumed ? 'resuming' : 'starting'} ${plan.name}: ${Object.keys(first.tasks).length} tasks, ${plan.agents.length} agents in ${plan.quads.length} quads, run dir ${paths.runDir}`);
   if (first.meta.status === 'finished') {
     say('every task is already done (use --fresh to run again)');
-    return finishUp(run, say);
+    return finish(run, say);
   }
-  const bar = out.isTTY ? new ProgressLine(out) : undefined;
-  const tail = new EventTail(paths.events, { fromEnd: true });
-  const workers = plan.quads.map((q) => spawnWorker(paths.runDir, q.id));
-  const exited = workers.map((w) => new Promise<number | null>((res) => w.once('exit', (code) => res(code))));
+  const claim = await claimRole(paths.stateDir, store.lock, 'keep-alive');
+  if (!claim.ok) throw new UsageError(`a keep-alive monitor (pid ${claim.holder.pid}) already supervises ${paths.runDir}; stop it first or use another --run-dir`);
+
+  const progress = followProgress(store, paths, plan, out);
+  const intervalMs = o.intervalMs ?? plan.keepAliveIntervalMs;
+  const supervisor = new ChildSupervisor(paths.runDir, () => monitor.tickSoon());
+  const monitor: KeepAlive = new KeepAlive({
+    store, ctx, supervisor, intervalMs, launch: true,
+    alerts: new AlertSink(paths.keepAliveLog, plan.alertCommand, resolve(paths.runDir, plan.workdir)),
+    onAction: (line) => progress.say(`keep-alive: ${line}`),
+  });
 
   let interrupted = false;
   const onSignal = () => {
     if (interrupted) return;
     interrupted = true;
-    say('stopping: ending every task and worker…');
-    for (const w of workers) if (w.exitCode === null) w.kill('SIGTERM');
-    setTimeout(() => workers.forEach((w) => w.exitCode === null && w.kill('SIGKILL')), 5000).unref();
+    monitor.stop();
+    progress.say('stopping: ending every task and worker…');
+    void interrupt(store).catch(() => undefined);
+    void supervisor.stopAll(5000);
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('SIGHUP', onSignal);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
 
-  const pump = () => {
-    for (const e of tail.read()) {
-      const line = formatEvent(e);
-      if (line) (bar ? bar.above(line) : say(line));
-    }
-    bar?.draw(store.read(), plan);
-  };
-  const timer = setInterval(pump, 100);
-  const unwatch = store.watch(pump, 250);
-  await Promise.all(exited);
-  clearInterval(timer);
-  unwatch();
-  pump();
-  bar?.clear();
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
-  process.off('SIGHUP', onSignal);
-
-  if (interrupted) {
-    await store.transaction((s) => {
-      const d = new Draft(s, Date.now());
-      interruptRun(d);
-      return d.result(null);
-    });
-  }
-  return finishUp(run, say);
+  monitor.start();
+  await waitForEnd(store, supervisor, monitor, () => interrupted, 2 * intervalMs + 1000);
+  monitor.stop();
+  await monitor.flushAlerts();
+  progress.stop();
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, onSignal);
+  releaseRole(paths.stateDir, 'keep-alive');
+  return finish(run, say);
 }
 
-function finishUp(run: Awaited<ReturnType<typeof prepareRun>>, say: (l: string) => void): number {
-  const s = run.store.read();
-  say('');
-  for (const l of taskTable(s, run.plan)) say(l);
-  const m = makespan(s, run.plan);
-  say('');
-  say(`${countsLine(s)}; makespan ${formatDuration(m.makespanMs)} (lower bound ${formatDuration(m.lowerBoundMs)}, critical path ${m.criticalPath.join(' -> ')})`);
-  const code = exitCodeFor(s);
-  if (code === 130) say(`run ${s.meta.status === 'interrupted' ? 'interrupted' : 'stopped before the end'}; \`orchestrator run\` resumes it`);
-  say(`logs: ${run.paths.logsDir}`);
+/**
+ * The run is over when its state says so and every worker has left (stragglers are stopped
+ * after WIND_DOWN_MS). While it is running, it ends early only when no worker is alive and the
+ * monitor has nothing to start for a while (every group given up or stopped).
+ */
+async function waitForEnd(store: FileStateStore, supervisor: ChildSupervisor, monitor: KeepAlive, interrupted: () => boolean, idleMs: number): Promise<void> {
+  let overSince: number | undefined;
+  let idleSince: number | undefined;
+  for (;;) {
+    await sleep(100);
+    const alive = supervisor.anyAlive();
+    let s: State | undefined;
+    try {
+      s = store.read();
+    } catch {
+      // Being recovered by the monitor: look again.
+    }
+    if (interrupted() || (s && s.meta.status !== 'running')) {
+      if (!alive) return;
+      overSince ??= Date.now();
+      if (Date.now() - overSince > WIND_DOWN_MS) return void (await supervisor.stopAll(2000));
+      continue;
+    }
+    const waiting = !s || Object.values(s.groups).some((g) => g.status === 'starting' && g.pid === undefined);
+    if (alive || monitor.restartsPending() || waiting) idleSince = undefined;
+    else if (Date.now() - (idleSince ??= Date.now()) > idleMs) return void (await interrupt(store).catch(() => undefined));
+  }
+}
+
+function finish(run: Awaited<ReturnType<typeof prepareRun>>, say: (l: string) => void): number {
+  const code = printSummary(run.store, run.plan, run.paths, say);
   void run.store.close();
   return code;
 }

@@ -6,7 +6,7 @@
 import type { TaskState } from '../state/schema.js';
 import { priorityOf, type RunContext } from './context.js';
 import type { Draft } from './draft.js';
-import { schedule, type IdleAgent, type ReadyTask } from './scheduler.js';
+import { candidates, roleCounts, schedule, type IdleAgent, type ReadyTask } from './scheduler.js';
 
 /** A claim holds its task this long unless renewed by the agent's heartbeat. */
 export const LEASE_MS = 10_000;
@@ -40,7 +40,6 @@ export interface Report {
   reason?: string;
 }
 
-const ACTIVE = new Set(['pending', 'ready', 'running']);
 
 /** Tasks among `ids` whose needs are all done become ready. */
 export function promote(d: Draft, ctx: RunContext, ids: Iterable<string>): void {
@@ -64,13 +63,26 @@ export function isGroupLive(d: Draft, quad: number): boolean {
   return !!g && (g.status === 'running' || g.status === 'starting') && d.now - (g.heartbeatAt ?? 0) <= STALE_HEARTBEAT_MS;
 }
 
+/** The scheduler's view of each task, built once per context (claims run per transaction). */
+const readyViews = new WeakMap<RunContext, Map<string, ReadyTask>>();
+
+function readyView(ctx: RunContext): Map<string, ReadyTask> {
+  let m = readyViews.get(ctx);
+  if (!m) {
+    m = new Map(ctx.plan.tasks.map((def) => [def.id, { id: def.id, priority: priorityOf(ctx, def.id), index: def.index, role: def.role }]));
+    readyViews.set(ctx, m);
+  }
+  return m;
+}
+
 export function readyNow(d: Draft, ctx: RunContext): ReadyTask[] {
   const out: ReadyTask[] = [];
-  for (const id of d.taskIds()) {
+  const views = readyView(ctx);
+  for (const id of d.readyIds()) {
     const t = d.task(id)!;
-    if (t.status !== 'ready' || (t.notBefore ?? 0) > d.now) continue;
-    const def = ctx.tasks.get(id);
-    if (def) out.push({ id, priority: priorityOf(ctx, id), index: def.index, role: def.role });
+    if ((t.notBefore ?? 0) > d.now) continue;
+    const v = views.get(id);
+    if (v) out.push(v);
   }
   return out;
 }
@@ -87,7 +99,9 @@ export function claimFor(d: Draft, ctx: RunContext, quad: number, mine: readonly
     idle.push({ name, roles: ctx.agents.get(name)?.roles ?? [] });
   }
   const claims: Claim[] = [];
-  for (const { task, agent } of schedule(readyNow(d, ctx), idle)) {
+  if (!idle.some((a) => mine.includes(a.name))) return claims;
+  const ready = readyNow(d, ctx);
+  for (const { task, agent } of schedule(candidates(ready, idle), idle, roleCounts(ready))) {
     if (!mine.includes(agent)) continue;
     const t = d.task(task)!;
     const a = d.agent(agent)!;
@@ -168,7 +182,7 @@ export function failForGood(d: Draft, ctx: RunContext, t: TaskState, reason: str
 /** The run is finished when nothing is pending, ready or running. */
 export function checkFinished(d: Draft): boolean {
   if (d.meta.status !== 'running') return d.meta.status === 'finished';
-  for (const id of d.taskIds()) if (ACTIVE.has(d.task(id)!.status)) return false;
+  if (d.anyActive()) return false;
   d.setMeta({ status: 'finished', finishedAt: d.now });
   d.event({ type: 'run-finished' });
   return true;
@@ -196,9 +210,8 @@ export function maxLosses(ctx: RunContext, id: string): number {
  */
 export function expireLeases(d: Draft, ctx: RunContext, deadQuads: ReadonlySet<number> = new Set()): number[] {
   const orphans: number[] = [];
-  for (const id of d.taskIds()) {
+  for (const id of d.runningIds()) {
     const t = d.task(id)!;
-    if (t.status !== 'running') continue;
     const dead = t.quad !== undefined && deadQuads.has(t.quad);
     if (!dead && (t.leaseUntil ?? 0) >= d.now) continue;
     if (t.pgid) orphans.push(t.pgid);

@@ -1,11 +1,34 @@
 /** Starting a worker group as a child process of the built CLI. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { CLI_JS } from './paths.js';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from './paths.js';
+
+/** The workers' lean entry (same arguments as `orchestrator worker`; its name ends in cli.js). */
+export const WORKER_JS = join(PACKAGE_ROOT, 'dist', 'workers', 'worker-cli.js');
+/**
+ * A small young generation: a worker's live heap is a few MB, and V8's default semi-spaces
+ * let each of the run's processes grow by about 25 MB of RSS it never needs.
+ */
+export const WORKER_NODE_FLAGS = ['--max-semi-space-size=2'];
+
+/** Set for every worker (and so every task) of a run: lets the monitor find a dead group's leftovers. */
+export const RUN_DIR_ENV = 'ORCHESTRATOR_RUN_DIR';
 
 export function workerArgs(runDir: string, quad: number): string[] {
-  return [CLI_JS, 'worker', '--quad', String(quad), '--run-dir', runDir, '--plain'];
+  return [...WORKER_NODE_FLAGS, WORKER_JS, 'worker', '--quad', String(quad), '--run-dir', runDir, '--plain'];
+}
+
+/** Whether a command line is this run's worker for `quad` (to adopt it after a monitor restart). */
+export function isWorkerCommand(argv: readonly string[], runDir: string, quad: number): boolean {
+  const i = argv.indexOf('worker');
+  if (i < 0 || !argv[i - 1]?.endsWith('cli.js')) return false;
+  const opt = (name: string) => argv[argv.indexOf(name, i) + 1];
+  return argv.includes('--quad', i) && opt('--quad') === String(quad) && opt('--run-dir') === runDir;
 }
 
 export function spawnWorker(runDir: string, quad: number, stdio: 'ignore' | 'inherit' = 'ignore'): ChildProcess {
-  return spawn(process.execPath, workerArgs(runDir, quad), { stdio: ['ignore', stdio, 'inherit'] });
+  return spawn(process.execPath, workerArgs(runDir, quad), {
+    stdio: ['ignore', stdio, 'inherit'],
+    env: { ...process.env, [RUN_DIR_ENV]: runDir },
+  });
 }

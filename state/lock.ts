@@ -1,12 +1,28 @@
 /**
- * The cross-process state lock (proper-lockfile: an atomic mkdir, kept fresh by mtime updates).
- * A holder that dies leaves a lock that goes stale after STALE_MS and is then taken over.
- * Retries start at 1 ms and stay short: holders keep the lock for about a millisecond, and the
- * store batches each process's transactions, so there are only a few contenders at a time.
+ * The cross-process state lock: an empty file `state.lock` created with O_EXCL, unlinked on
+ * release. (A file, not a directory: on ext4 a mkdir/rmdir pair allocates and frees a block
+ * and cost 1-2 ms under load, a create/unlink pair about 20 µs.)
+ *
+ * Every holder keeps it only across one synchronous commit (the store never awaits while
+ * holding it), so acquisition and release are synchronous syscalls and the hold time is the
+ * commit itself, not an event-loop round trip. A holder that dies leaves the file behind; it
+ * goes stale after STALE_MS (its mtime is its creation time, and no commit lasts that long).
+ *
+ * Taking over a stale lock is serialised by a second O_EXCL file, `state.lock.takeover`,
+ * held for a few syscalls: its holder checks again that the lock is still the stale one before
+ * removing it, so two waiters that both saw it stale cannot both end up holding the lock.
+ * Release removes the lock only if it is still the file this holder created (same inode).
+ *
+ * Waiters poll with short randomised backoff (1 ms growing to 8 ms): holds are short and each
+ * process batches its transactions into one acquisition (group commit), so there are only a
+ * few contenders at a time.
  */
-import lockfile from 'proper-lockfile';
+import { closeSync, fstatSync, openSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
 
 export const STALE_MS = 2000;
+const MIN_RETRY_MS = 1;
+const MAX_RETRY_MS = 8;
+const GIVE_UP_MS = 60_000;
 
 export interface LockStats {
   acquired: number;
@@ -14,38 +30,128 @@ export interface LockStats {
   holdMs: number[];
 }
 
+/** Lock files held by this process (path → inode), removed if it exits while holding one. */
+const held = new Map<string, number>();
+let exitHookInstalled = false;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const [p, ino] of held) removeIfOurs(p, ino);
+  });
+}
+
+/** Creates `path` exclusively; its inode, or undefined when it exists already. */
+function createExclusive(path: string): number | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', 0o600);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+    throw e;
+  }
+  try {
+    return fstatSync(fd).ino;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function removeIfOurs(path: string, ino: number): boolean {
+  try {
+    if (statSync(path).ino !== ino) return false;
+    unlinkSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Removes a file or (left by older versions, which locked with mkdir) a directory. */
+function remove(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR' || code === 'EPERM') rmdirSync(path);
+    else if (code !== 'ENOENT') throw e;
+  }
+}
+
+function ageMs(path: string): number | undefined {
+  try {
+    return Date.now() - statSync(path).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
 export class StateLock {
   readonly stats: LockStats = { acquired: 0, waitMs: [], holdMs: [] };
   /** Keep timings for measurement only when asked (benchmarks, the lock test). */
   record = false;
   private compromised: Error | undefined;
+  private takeoverPath: string;
 
-  constructor(private target: string, private lockPath: string) {}
+  constructor(private target: string, private lockPath: string) {
+    this.takeoverPath = `${lockPath}.takeover`;
+    installExitHook();
+  }
+
+  /** One attempt: true when the lock is now ours. */
+  tryAcquire(): boolean {
+    const ino = createExclusive(this.lockPath);
+    if (ino !== undefined) {
+      held.set(this.lockPath, ino);
+      return true;
+    }
+    if ((ageMs(this.lockPath) ?? 0) > STALE_MS) this.takeOverStale();
+    return false;
+  }
 
   async acquire(): Promise<() => Promise<void>> {
     const t0 = performance.now();
-    const release = await lockfile.lock(this.target, {
-      lockfilePath: this.lockPath,
-      realpath: false,
-      stale: STALE_MS,
-      retries: { retries: 100_000, factor: 1.25, minTimeout: 1, maxTimeout: 15, randomize: true, maxRetryTime: 60_000 },
-      // A compromised lock (we stalled past STALE_MS and someone took over) must not crash the
-      // process from a timer; the journal's sequence check catches any interleaving.
-      onCompromised: (err) => {
-        this.compromised = err;
-      },
-    });
+    let delay = MIN_RETRY_MS;
+    while (!this.tryAcquire()) {
+      if (performance.now() - t0 > GIVE_UP_MS) {
+        throw Object.assign(new Error(`could not lock ${this.target} within ${GIVE_UP_MS / 1000}s (held at ${this.lockPath})`), { code: 'ELOCKED' });
+      }
+      await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random())));
+      delay = Math.min(MAX_RETRY_MS, delay * 1.5);
+    }
     const t1 = performance.now();
     this.stats.acquired++;
     if (this.record) this.stats.waitMs.push(t1 - t0);
+    let released = false;
     return async () => {
+      if (released) return;
+      released = true;
       if (this.record) this.stats.holdMs.push(performance.now() - t1);
-      try {
-        await release();
-      } catch {
-        // Released already because it was compromised: nothing left to undo.
-      }
+      const ino = held.get(this.lockPath)!;
+      held.delete(this.lockPath);
+      // Not ours any more: we stalled past STALE_MS and someone took over. Leave theirs alone;
+      // the journal's sequence check catches any interleaving.
+      if (!removeIfOurs(this.lockPath, ino)) this.compromised = new Error(`the lock ${this.lockPath} was taken over while held`);
     };
+  }
+
+  /**
+   * Removes the stale lock under the takeover lock, after checking again that it is still
+   * stale (another waiter may have replaced it with a fresh one meanwhile). The next
+   * tryAcquire then races for it normally. A takeover file can only be left behind by a
+   * process dying within those few syscalls; it is cleared once it is stale itself.
+   */
+  private takeOverStale(): void {
+    const ino = createExclusive(this.takeoverPath);
+    if (ino === undefined) {
+      if ((ageMs(this.takeoverPath) ?? 0) > STALE_MS) remove(this.takeoverPath);
+      return;
+    }
+    try {
+      if ((ageMs(this.lockPath) ?? 0) > STALE_MS) remove(this.lockPath);
+    } finally {
+      removeIfOurs(this.takeoverPath, ino);
+    }
   }
 
   takeCompromised(): Error | undefined {

@@ -65,6 +65,8 @@ export const groupStateSchema = z.object({
   heartbeatAt: opt(num),
   restarts: num,
   lastRestartAt: opt(num),
+  /** When the keep-alive monitor restarts this dead group (backoff), so a new monitor keeps the schedule. */
+  restartAt: opt(num),
 });
 export type GroupState = z.infer<typeof groupStateSchema>;
 

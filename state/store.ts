@@ -11,23 +11,27 @@
  * line that is not complete yet. Within one process, concurrent transactions are queued and
  * committed together under one lock acquisition (group commit).
  */
-import { appendFileSync, closeSync, existsSync, fdatasyncSync, mkdirSync, openSync, readFileSync, statSync, truncateSync, unlinkSync, watch, writeSync, type FSWatcher } from 'node:fs';
+import { appendFileSync, close, closeSync, existsSync, fdatasync, mkdirSync, open, openSync, truncateSync, watch, writeSync, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import { StateError } from '../orchestrator/errors.js';
 import type { RunEvent } from './events.js';
 import { journalName, readJournal, type JournalEntry } from './journal.js';
 import { StateLock } from './lock.js';
 import { applyOps } from './ops.js';
-import { STATE_SCHEMA, snapshotSchema, type Op, type State } from './schema.js';
-import { writeFileAtomic } from './atomic-write.js';
+import type { Op, State } from './schema.js';
+import { TaskIndex } from './task-index.js';
+import { loadSnapshot, RECOVER_HINT, removeLeftovers, snapshotGen, writeGeneration } from './snapshot.js';
 
 export interface TxResult<R> {
   ops?: Op[];
   events?: RunEvent[];
   value: R;
 }
-/** A transaction body: sees the latest state (do not mutate it), returns the changes. */
-export type TxFn<R> = (state: Readonly<State>) => TxResult<R>;
+/**
+ * A transaction body: sees the latest state (do not mutate it) and the index of its ready and
+ * running tasks (valid for this state only), returns the changes.
+ */
+export type TxFn<R> = (state: Readonly<State>, index: TaskIndex) => TxResult<R>;
 
 /** The narrow interface every backend implements. */
 export interface StateStore {
@@ -41,18 +45,27 @@ export interface StateStore {
   close(): Promise<void>;
 }
 
-export const RECOVER_HINT = 'Run `orchestrator state recover` to restore the last good generation (the damaged file is kept beside it).';
+export { RECOVER_HINT, loadSnapshot, snapshotGen, writeGeneration, type LoadedSnapshot } from './snapshot.js';
 
 export interface StoreOptions {
   /** File that receives the transactions' events (logs/events.jsonl). */
   eventsFile?: string;
   /** Also called with each commit's events, under the lock (so calls come in commit order). */
   onEvents?: (events: RunEvent[]) => void;
-  /** fdatasync every journal append (default true). */
+  /**
+   * fdatasync the journal after appends (default true). The sync runs after the lock is
+   * released and transactions have resolved (coalesced, one in flight): holding the lock
+   * through a disk flush would serialise every process behind the disk. A machine crash can
+   * then lose the last few milliseconds of transitions, which recovery treats as a torn tail;
+   * a crashed process loses nothing (its writes are in the page cache).
+   */
   durable?: boolean;
   /** Compact when the journal exceeds max(this, 2 × snapshot size) bytes. */
   compactBytes?: number;
 }
+
+/** How long an append may wait for its fdatasync (see syncSoon). */
+export const SYNC_DELAY_MS = 5;
 
 interface Pending {
   fn: TxFn<unknown>;
@@ -71,6 +84,9 @@ export class FileStateStore implements StateStore {
   private queue: Pending[] = [];
   private draining = false;
   private watchers = new Set<() => void>();
+  private idx: TaskIndex | undefined;
+  private syncing: Promise<void> | undefined;
+  private syncAgain = false;
 
   constructor(readonly dir: string, private opts: StoreOptions = {}) {
     this.snapshotFile = join(dir, 'state.json');
@@ -117,6 +133,11 @@ export class FileStateStore implements StateStore {
     return this.seq;
   }
 
+  /** Ready and running tasks of the state `read()` last returned (kept up to date op by op). */
+  index(): TaskIndex {
+    return (this.idx ??= TaskIndex.of(this.state!));
+  }
+
   transaction<R>(fn: TxFn<R>): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ fn: fn as TxFn<unknown>, resolve: resolve as (v: unknown) => void, reject });
@@ -141,7 +162,10 @@ export class FileStateStore implements StateStore {
     };
     let fsw: FSWatcher | undefined;
     try {
-      fsw = watch(this.dir, { persistent: false }, () => check());
+      // The lock directory comes and goes with every transaction: only data files matter.
+      fsw = watch(this.dir, { persistent: false }, (_type, file) => {
+        if (!file || !String(file).startsWith('state.lock')) check();
+      });
     } catch {
       fsw = undefined;
     }
@@ -160,6 +184,7 @@ export class FileStateStore implements StateStore {
   async close(): Promise<void> {
     for (const stop of [...this.watchers]) stop();
     while (this.draining) await new Promise((r) => setTimeout(r, 1));
+    while (this.syncing) await this.syncing;
   }
 
   private async drain(): Promise<void> {
@@ -182,23 +207,51 @@ export class FileStateStore implements StateStore {
     }
   }
 
+  /**
+   * fdatasync of the current journal, outside the lock, SYNC_DELAY_MS after an append: appends
+   * within that window (and while a sync is in flight) share one flush, so a burst of short
+   * tasks costs a few disk flushes a second instead of one per transaction.
+   */
+  private syncSoon(): void {
+    if (this.opts.durable === false) return;
+    if (this.syncing) {
+      this.syncAgain = true;
+      return;
+    }
+    const file = join(this.dir, journalName(this.gen));
+    this.syncing = new Promise<void>((resolve) => {
+      setTimeout(() => open(file, 'r', (err, fd) => {
+        if (err) return resolve();
+        fdatasync(fd, () => close(fd, () => resolve()));
+      }), SYNC_DELAY_MS);
+    }).then(() => {
+      this.syncing = undefined;
+      if (this.syncAgain) {
+        this.syncAgain = false;
+        this.syncSoon();
+      }
+    });
+  }
+
   /** Runs a batch of transactions under the lock held by the caller. */
   private commit(batch: Pending[]): void {
     this.catchUp(true);
     let state = this.state!;
+    const index = this.index();
     const lines: string[] = [];
     const events: RunEvent[] = [];
     const settled: Array<() => void> = [];
     for (const p of batch) {
       let res: TxResult<unknown>;
       try {
-        res = p.fn(state);
+        res = p.fn(state, index);
       } catch (e) {
         settled.push(() => p.reject(e));
         continue;
       }
       if (res.ops?.length) {
         state = applyOps(state, res.ops);
+        index.apply(res.ops, state);
         this.seq++;
         lines.push(JSON.stringify({ s: this.seq, o: res.ops }));
       }
@@ -227,11 +280,11 @@ export class FileStateStore implements StateStore {
     try {
       const buf = Buffer.from(text);
       writeSync(fd, buf);
-      if (this.opts.durable !== false) fdatasyncSync(fd);
       this.offset += buf.length;
     } finally {
       closeSync(fd);
     }
+    this.syncSoon();
   }
 
   /** Writes the next generation: the old snapshot becomes `.prev`, the old journal gets a marker. */
@@ -239,8 +292,7 @@ export class FileStateStore implements StateStore {
     const next = this.gen + 1;
     this.writeGeneration(next, this.seq, this.state!);
     appendFileSync(join(this.dir, journalName(this.gen)), JSON.stringify({ next }) + '\n');
-    const old = join(this.dir, journalName(this.gen - 1));
-    if (existsSync(old)) unlinkSync(old);
+    removeLeftovers(this.dir, this.gen);
     this.gen = next;
     this.offset = 0;
   }
@@ -253,6 +305,7 @@ export class FileStateStore implements StateStore {
   private reload(): void {
     const snap = loadSnapshot(this.snapshotFile);
     this.state = snap.state;
+    this.idx = undefined;
     this.gen = snap.gen;
     this.seq = snap.seq;
     this.offset = 0;
@@ -265,86 +318,41 @@ export class FileStateStore implements StateStore {
    * tail left by a writer that died mid-append is cut off; without it, it is left for later.
    */
   private catchUp(locked: boolean, fresh = false): void {
-    if (!this.state) return this.reload();
-    {
-      const file = join(this.dir, journalName(this.gen));
-      const chunk = readJournal(file, this.offset);
-      if (!chunk) {
-        if (fresh) throw new StateError(`the journal ${file} is missing`, RECOVER_HINT);
-        return this.reload();
-      }
-      if (chunk.corruptAt) {
-        throw new StateError(`the journal ${file} is corrupt at byte ${chunk.corruptAt.offset}: ${chunk.corruptAt.detail}`, RECOVER_HINT);
-      }
-      const moved = this.replay(chunk.entries);
-      this.offset = chunk.end;
-      if (moved === 'reload') return this.reload();
-      if (locked && chunk.tornBytes > 0) truncateSync(file, chunk.end);
-      return;
+    // A compactor that died after installing the new snapshot but before marking the old journal
+    // would leave this process appending to a journal nobody reads: follow the snapshot's header
+    // (a 64-byte read), not only the marker.
+    if (!this.state || (!fresh && snapshotGen(this.snapshotFile) !== this.gen)) return this.reload();
+    const file = join(this.dir, journalName(this.gen));
+    const chunk = readJournal(file, this.offset);
+    if (!chunk) {
+      // Missing right after loading its snapshot: damage, unless a compaction moved on meanwhile
+      // (a reader opening while writers compact fast can lose that race).
+      if (fresh && snapshotGen(this.snapshotFile) === this.gen) throw new StateError(`the journal ${file} is missing`, RECOVER_HINT);
+      return this.reload();
     }
+    if (chunk.corruptAt) {
+      throw new StateError(`the journal ${file} is corrupt at byte ${chunk.corruptAt.offset}: ${chunk.corruptAt.detail}`, RECOVER_HINT);
+    }
+    const moved = this.replay(chunk.entries);
+    this.offset = chunk.end;
+    if (moved === 'gap' && fresh) {
+      // Straight after loading the snapshot a gap cannot be a race: reloading would loop.
+      throw new StateError(`the journal ${file} skips from sequence ${this.seq} (snapshot gen ${this.gen})`, RECOVER_HINT);
+    }
+    if (moved !== 'ok') return this.reload();
+    if (locked && chunk.tornBytes > 0) truncateSync(file, chunk.end);
   }
 
-  private replay(entries: JournalEntry[]): 'ok' | 'reload' {
+  private replay(entries: JournalEntry[]): 'ok' | 'next' | 'gap' {
     for (const e of entries) {
       // A newer snapshot exists; it already contains everything this journal held.
-      if ('next' in e) return 'reload';
+      if ('next' in e) return 'next';
       if (e.s <= this.seq) continue;
-      if (e.s !== this.seq + 1) return 'reload';
+      if (e.s !== this.seq + 1) return 'gap';
       this.state = applyOps(this.state!, e.o);
+      this.idx?.apply(e.o, this.state);
       this.seq = e.s;
     }
     return 'ok';
   }
-}
-
-/**
- * Starts generation `gen`: an empty journal first (so a reader that sees the new snapshot finds
- * its journal), then the old snapshot copied to `.prev`, then the new snapshot. Returns its size.
- */
-export function writeGeneration(dir: string, gen: number, seq: number, state: State): number {
-  const snapshot = join(dir, 'state.json');
-  writeFileAtomic(join(dir, journalName(gen)), '');
-  if (existsSync(snapshot)) {
-    try {
-      loadSnapshot(snapshot);
-      writeFileAtomic(`${snapshot}.prev`, readFileSync(snapshot));
-    } catch {
-      // Never let a damaged snapshot overwrite the last good backup.
-    }
-  }
-  const text = JSON.stringify({ schema: STATE_SCHEMA, gen, seq, state });
-  writeFileAtomic(snapshot, text);
-  return text.length;
-}
-
-export interface LoadedSnapshot {
-  gen: number;
-  seq: number;
-  state: State;
-  bytes: number;
-}
-
-/** Reads and validates a snapshot file; anything unreadable is a StateError, never replaced. */
-export function loadSnapshot(file: string): LoadedSnapshot {
-  if (!existsSync(file)) {
-    throw new StateError(`no run state at ${file}`, 'Start a run first: `orchestrator run` (or pass --run-dir).');
-  }
-  const text = readFileSync(file, 'utf8');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    const size = statSync(file).size;
-    throw new StateError(`the state file ${file} is corrupt (${size} bytes, ${(e as Error).message})`, RECOVER_HINT);
-  }
-  const schema = (raw as { schema?: unknown })?.schema;
-  if (typeof schema === 'number' && schema > STATE_SCHEMA) {
-    throw new StateError(`the state file ${file} has schema ${schema}; this version reads ${STATE_SCHEMA}`, 'Upgrade the orchestrator, or start over with --fresh.');
-  }
-  const parsed = snapshotSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new StateError(`the state file ${file} is invalid at ${issue.path.join('.') || '(root)'}: ${issue.message}`, RECOVER_HINT);
-  }
-  return { gen: parsed.data.gen, seq: parsed.data.seq, state: parsed.data.state, bytes: text.length };
 }

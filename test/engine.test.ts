@@ -164,7 +164,8 @@ describe('engine (real runs)', function () {
   });
 
   it('rejects the late result of a worker that hung past its lease', async () => {
-    const plan = writePlan(dir, [{ id: 'x', run: 'sleep 2' }]);
+    // The slowest keep-alive interval (hung only after 30 s), so the lease (10 s) runs out first.
+    const plan = writePlan(dir, [{ id: 'x', run: 'sleep 2' }], { keep_alive: { interval: '10s' } });
     const run = cliProcess(['run', plan, '--run-dir', dir, '--agents', '2', '--quads', '2']);
     const s = await waitFor('x running', async () => {
       const st = await status(dir).catch(() => undefined);

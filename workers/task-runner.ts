@@ -2,7 +2,7 @@
  * One attempt of a task: its `run`, then its `verify`, in the plan's workdir, with the task's
  * environment. Every attempt's output is appended to logs/tasks/<ID>.log under a header.
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import type { TaskDef } from '../orchestrator/plan-types.js';
 import { execute, type ExecResult } from './executor.js';
 import { OutputTail } from './output-tail.js';
@@ -38,10 +38,32 @@ function describe(step: string, r: ExecResult, timeoutMs: number): string {
 
 export async function runAttempt(a: AttemptInput): Promise<AttemptResult> {
   mkdirSync(a.cwd, { recursive: true });
-  const log = (text: string) => appendFileSync(a.logFile, text, { mode: 0o600 });
+  // The log is opened once per attempt, not once per write (each open of a new file allocates
+  // its inode, a real cost on a busy disk), and only once the command has started, so that
+  // only the spawn stands between claiming a task and running it. Its header still comes first.
+  const header = `\n=== ${a.def.id} attempt ${a.attempt} by ${a.agent} at ${new Date().toISOString()} ===\n`;
+  let fd: number | undefined;
+  const open = (): number => {
+    if (fd === undefined) {
+      fd = openSync(a.logFile, 'a', 0o600);
+      writeSync(fd, header);
+    }
+    return fd;
+  };
+  const onStart = (pgid: number) => {
+    a.onStart?.(pgid);
+    open();
+  };
+  try {
+    return await attempt({ ...a, onStart }, (text: string) => void writeSync(open(), text));
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+async function attempt(a: AttemptInput, log: (text: string) => void): Promise<AttemptResult> {
   const tail = new OutputTail(20, a.onLine);
   const t0 = performance.now();
-  log(`\n=== ${a.def.id} attempt ${a.attempt} by ${a.agent} at ${new Date().toISOString()} ===\n`);
   const env = {
     ...a.def.env,
     ORCHESTRATOR_TASK_ID: a.def.id,

@@ -10,14 +10,31 @@ import { Draft } from '../orchestrator/draft.js';
 import { groupStarted, groupStopped } from '../orchestrator/lifecycle.js';
 import type { Plan } from '../orchestrator/plan-types.js';
 import { runPaths, type RunPaths } from '../orchestrator/paths.js';
-import { readRunPlan } from '../orchestrator/run-setup.js';
-import { claimFor, expireLeases, finish, heartbeat, HEARTBEAT_MS, started, type Claim } from '../orchestrator/transitions.js';
-import type { State } from '../state/schema.js';
+import { readRunPlan } from '../orchestrator/run-plan.js';
+import { claimFor, expireLeases, finish, heartbeat, started, type Claim } from '../orchestrator/transitions.js';
+import { heartbeatEveryMs } from '../orchestrator/health.js';
 import type { FileStateStore } from '../state/store.js';
 import { appendEvent, runStore } from '../orchestrator/run-store.js';
 import { signalGroup } from './process-groups.js';
 import { runAttempt } from './task-runner.js';
 import type { GroupView } from './view.js';
+
+/**
+ * An attempt's process group is recorded in the state (for orphan cleanup) only when it is
+ * still running this long after it started: most short tasks are over by then, and a
+ * transaction per spawn was the largest per-task cost of short tasks. (A group that dies
+ * sooner leaves tasks that carry ORCHESTRATOR_RUN_DIR, which the monitor finds.)
+ */
+export const PGID_RECORD_DELAY_MS = 100;
+
+/** Which idle agents of this group a claim would serve, as of one state sequence. */
+interface Claimable {
+  seq: number;
+  at: number;
+  agents: Set<string>;
+  /** Something else to do: leases to expire, or the run is over. */
+  other: boolean;
+}
 
 export interface WorkerOptions {
   runDir: string;
@@ -31,7 +48,9 @@ export class WorkerGroup {
   readonly agents: string[];
   private ctx: RunContext;
   private store: FileStateStore;
-  private wakers = new Set<() => void>();
+  private sleepers = new Map<string, () => void>();
+  private wakeQueued = false;
+  private claimable?: Claimable;
   private abort = new AbortController();
   private stopping = false;
   private heartbeatTimer?: NodeJS.Timeout;
@@ -54,11 +73,21 @@ export class WorkerGroup {
     await this.store.open();
     this.ctx = buildContext(this.plan, this.store.read().meta.learned);
     this.reap(await this.tx((d) => groupStarted(d, this.ctx, this.o.quad, process.pid, this.agents)));
-    this.heartbeatTimer = setInterval(() => void this.beat(), HEARTBEAT_MS);
-    this.unwatch = this.store.watch(() => this.wakeAll(), 250);
+    // At least twice per keep-alive interval, so the monitor never mistakes a healthy group for hung.
+    this.heartbeatTimer = setInterval(() => void this.beat(), heartbeatEveryMs(this.plan.keepAliveIntervalMs));
     this.o.view.groupStarted(this.o.quad, this.agents);
     for (const a of this.agents) this.agentLog(a, `ready in quad ${this.o.quad} (worker pid ${process.pid})`);
-    await Promise.all(this.agents.map((a) => this.agentLoop(a)));
+    try {
+      await Promise.all(this.agents.map((a) => this.agentLoop(a)));
+    } catch (e) {
+      // An agent loop died (e.g. an unreadable state): leave for good — a worker that keeps
+      // heartbeating with dead agents would look healthy to the keep-alive monitor forever.
+      this.stopping = true;
+      clearInterval(this.heartbeatTimer);
+      this.unwatch?.();
+      this.abort.abort();
+      throw e;
+    }
     await this.shutdown(this.stopping ? 'stopped' : 'finished');
   }
 
@@ -67,7 +96,7 @@ export class WorkerGroup {
     if (this.stopping) return;
     this.stopping = true;
     this.abort.abort();
-    this.wakeAll();
+    this.wakeSoon();
   }
 
   private async shutdown(why: 'finished' | 'stopped'): Promise<void> {
@@ -91,8 +120,8 @@ export class WorkerGroup {
   }
 
   private tx<R>(fn: (d: Draft) => R): Promise<R> {
-    return this.store.transaction((s) => {
-      const d = new Draft(s, Date.now());
+    return this.store.transaction((s, index) => {
+      const d = new Draft(s, Date.now(), index);
       return d.result(fn(d));
     });
   }
@@ -101,36 +130,84 @@ export class WorkerGroup {
     for (const pgid of orphans) signalGroup(pgid, 'SIGKILL');
   }
 
-  private wakeAll(): void {
-    for (const w of [...this.wakers]) w();
-  }
-
-  /** Waits until something changed or `ms` passed. */
-  private sleep(ms: number): Promise<void> {
-    return new Promise((res) => {
-      const done = () => {
-        clearTimeout(t);
-        this.wakers.delete(done);
-        res();
-      };
-      const t = setTimeout(done, ms);
-      this.wakers.add(done);
+  /**
+   * The state changed: wake the sleeping agents a claim would now serve. Deferred and merged
+   * (one evaluation per burst of changes, for the whole group), so that an agent that just
+   * claimed its next task spawns it before its siblings look at the state.
+   */
+  private wakeSoon(): void {
+    if (this.wakeQueued) return;
+    this.wakeQueued = true;
+    setImmediate(() => {
+      this.wakeQueued = false;
+      if (!this.sleepers.size) return;
+      let c: Claimable | undefined;
+      try {
+        c = this.stopping ? undefined : this.evaluate();
+      } catch {
+        // The state cannot be read just now: wake everyone, their own loops deal with it.
+      }
+      for (const [agent, wake] of [...this.sleepers]) if (!c || c.other || c.agents.has(agent)) wake();
     });
   }
 
-  /** Would a claim transaction do anything now? Checked lock-free on the latest state. */
-  private worthClaiming(s: State, agent: string): boolean {
-    if (s.meta.status !== 'running') return true;
-    const d = new Draft(s, Date.now());
-    if (expireLeases(d, this.ctx).length || d.ops.length) return true;
-    return claimFor(d, this.ctx, this.o.quad, [agent]).length > 0;
+  /**
+   * Waits until wakeSoon picks this agent or `ms` passed. The state is watched only while an
+   * agent sleeps: when every agent is busy, following each transaction of the other groups
+   * would cost this process CPU for nothing. (Watching starts with a look at the state, so a
+   * change just before it is not missed.)
+   */
+  private sleep(agent: string, ms: number): Promise<void> {
+    return new Promise((res) => {
+      const done = () => {
+        clearTimeout(t);
+        this.sleepers.delete(agent);
+        if (!this.sleepers.size) {
+          this.unwatch?.();
+          this.unwatch = undefined;
+        }
+        res();
+      };
+      const t = setTimeout(() => {
+        this.claimable = undefined; // time passed: retry backoffs and leases may have run out
+        done();
+      }, ms);
+      this.sleepers.set(agent, done);
+      this.unwatch ??= this.store.watch(() => this.wakeSoon(), 250);
+    });
   }
 
-  private nextWakeMs(s: State): number {
+  /** Lock-free, on the latest state, once per state change (and at most 50 ms old). */
+  private evaluate(): Claimable {
+    const s = this.store.read();
+    const now = Date.now();
+    const seq = this.store.sequence;
+    const c = this.claimable;
+    if (c && c.seq === seq && now - c.at < 50) return c;
+    let other = s.meta.status !== 'running';
+    let agents = new Set<string>();
+    if (!other) {
+      const d = new Draft(s, now, this.store.index());
+      other = expireLeases(d, this.ctx).length > 0 || d.ops.length > 0;
+      agents = new Set(claimFor(d, this.ctx, this.o.quad, this.agents).map((x) => x.agent));
+    }
+    return (this.claimable = { seq, at: now, agents, other });
+  }
+
+  /** Would a claim transaction do anything for `agent` now? */
+  private worthClaiming(agent: string): boolean {
+    const c = this.evaluate();
+    return c.other || c.agents.has(agent);
+  }
+
+  /** Until the earliest retry backoff of a ready task ends, at most a second. */
+  private nextWakeMs(): number {
+    const s = this.store.read();
     let soonest = 1000;
     const now = Date.now();
-    for (const t of Object.values(s.tasks)) {
-      if (t.status === 'ready' && t.notBefore && t.notBefore > now) soonest = Math.min(soonest, t.notBefore - now + 1);
+    for (const id of this.store.index().ready) {
+      const t = s.tasks[id];
+      if (t?.notBefore && t.notBefore > now) soonest = Math.min(soonest, t.notBefore - now + 1);
     }
     return soonest;
   }
@@ -140,14 +217,13 @@ export class WorkerGroup {
     for (;;) {
       if (this.stopping) return;
       if (!claim) {
-        const s = this.store.read();
-        if (!this.worthClaiming(s, agent)) {
-          await this.sleep(this.nextWakeMs(s));
+        if (!this.worthClaiming(agent)) {
+          await this.sleep(agent, this.nextWakeMs());
           continue;
         }
         const r = await this.tx((d) => ({ orphans: expireLeases(d, this.ctx), claims: claimFor(d, this.ctx, this.o.quad, [agent]), over: d.meta.status !== 'running' }));
         this.reap(r.orphans);
-        this.wakeAll();
+        this.wakeSoon();
         claim = r.claims[0];
         if (!claim) {
           if (r.over) return;
@@ -162,8 +238,15 @@ export class WorkerGroup {
   private async runClaim(c: Claim): Promise<Claim | undefined> {
     const def = this.ctx.tasks.get(c.task)!;
     const view = this.o.view;
-    view.agentStarted(c.agent, def, c.attempt);
-    this.agentLog(c.agent, `${def.id} ${def.title}: attempt ${c.attempt} started`);
+    // Shown and logged once the process exists (or could not start): the spawn goes first.
+    let announced = false;
+    const announce = () => {
+      if (announced) return;
+      announced = true;
+      view.agentStarted(c.agent, def, c.attempt);
+      this.agentLog(c.agent, `${def.id} ${def.title}: attempt ${c.attempt} started`);
+    };
+    let recordPgid: NodeJS.Timeout | undefined;
     const res = await runAttempt({
       def, cwd: this.workdir, agent: c.agent, attempt: c.attempt, logFile: this.paths.taskLog(def.id), signal: this.abort.signal,
       onLine: (line) => {
@@ -172,9 +255,12 @@ export class WorkerGroup {
       },
       onStart: (pgid) => {
         appendEvent(this.paths, { ts: Date.now(), type: 'started', task: c.task, agent: c.agent, attempt: c.attempt, fence: c.fence, quad: this.o.quad });
-        void this.tx((d) => started(d, c.task, c.fence, pgid)).catch(() => undefined);
+        announce();
+        recordPgid = setTimeout(() => void this.tx((d) => started(d, c.task, c.fence, pgid)).catch(() => undefined), PGID_RECORD_DELAY_MS);
       },
     });
+    clearTimeout(recordPgid);
+    announce();
     this.agentLog(c.agent, `${def.id}: ${res.ok ? 'done' : `failed (${res.reason})`} in ${res.durationMs} ms`);
     view.agentFinished(c.agent, def, res.ok, res.reason);
     if (this.stopping && res.aborted) return undefined;
@@ -184,7 +270,7 @@ export class WorkerGroup {
       return { counted, next };
     });
     if (!r.counted) view.log(`${c.agent}: result of ${c.task} (fence ${c.fence}) rejected as stale`);
-    this.wakeAll();
+    this.wakeSoon();
     return r.next[0];
   }
 

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { resolveRunDir } from '../../orchestrator/paths.js';
 import { runMain } from '../../orchestrator/run.js';
 import { workerMain } from '../../workers/worker-main.js';
+import { QuadView } from '../../panes/quad-view.js';
 import { intOption } from './shared.js';
 
 export function registerRunCommands(program: Command): void {
@@ -25,6 +26,8 @@ export function registerRunCommands(program: Command): void {
     .option('--run-dir <dir>', 'run directory')
     .option('--plain', 'plain prefixed lines even on a terminal')
     .action(async (o: { quad: number; runDir?: string; plain?: boolean }) => {
-      process.exitCode = await workerMain({ runDir: resolveRunDir(o.runDir), quad: o.quad });
+      // In a terminal (a quad pane) the agents as a grid; plain prefixed lines otherwise.
+      const view = !o.plain && process.stdout.isTTY ? new QuadView(process.stdout) : undefined;
+      process.exitCode = await workerMain({ runDir: resolveRunDir(o.runDir), quad: o.quad, view });
     });
 }

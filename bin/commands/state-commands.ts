@@ -7,7 +7,9 @@ import { formatDuration } from '../../orchestrator/duration.js';
 import { retryTask } from '../../orchestrator/lifecycle.js';
 import { loadPlan } from '../../orchestrator/plan.js';
 import { resolveRunDir, runPaths } from '../../orchestrator/paths.js';
-import { agentTable, countsLine, statusJson, table, taskTable } from '../../orchestrator/report.js';
+import { statusJson, table, taskTable } from '../../orchestrator/report.js';
+import { statusText } from '../../panes/dashboard/status-text.js';
+import { buildViewModel } from '../../panes/dashboard/view-model.js';
 import { moveAside } from '../../orchestrator/run-setup.js';
 import { UsageError } from '../../orchestrator/errors.js';
 import { recoverState } from '../../state/recover.js';
@@ -46,16 +48,11 @@ export function registerStateCommands(program: Command): void {
         say(JSON.stringify(statusJson(s), null, 2));
         return;
       }
-      say(`${s.meta.planName}: ${s.meta.status}${s.meta.paused ? ' (paused)' : ''} — ${countsLine(s)} — ${formatDuration((s.meta.finishedAt ?? Date.now()) - s.meta.startedAt)}`);
+      // The dashboard's essentials, from the same view model, then every task.
+      const model = buildViewModel({ state: s, plan: run.plan, now: Date.now() });
+      for (const l of statusText(model, { alerts: 5 })) say(l);
       say();
       for (const l of taskTable(s, run.plan)) say(l);
-      say();
-      for (const l of agentTable(s)) say(l);
-      const alerts = s.alerts.slice(-5);
-      if (alerts.length) {
-        say();
-        for (const a of alerts) say(`${new Date(a.at).toISOString().slice(11, 19)} ${a.level.toUpperCase()} ${a.kind}: ${a.message}`);
-      }
     });
 
   program

@@ -1,0 +1,113 @@
+/**
+ * One measured run of a tool on a workload's files: wall time from spawn to exit, memory
+ * sampled over the process tree, and for the orchestrator its CPU (from a --require hook in
+ * each of its node processes) and what its events say (dispatch overhead, inner makespan).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLI_JS, PACKAGE_ROOT, runPaths } from '../orchestrator/paths.js';
+import { readEvents } from '../state/events.js';
+import { TreeSampler } from './proc-sampler.js';
+import { dispatchOverheads, innerMakespan, type Sample } from './stats.js';
+
+export const CPU_HOOK = join(PACKAGE_ROOT, 'bench', 'cpu-hook.cjs');
+export const AGENTS = 12;
+
+interface Exit {
+  code: number | null;
+  wallMs: number;
+  stderr: string;
+  peaks: ReturnType<TreeSampler['stop']>;
+}
+
+function timed(cmd: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; own: (comm: string) => boolean; timeoutMs: number }): Promise<Exit> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr = (stderr + c).slice(-4000)));
+    const sampler = child.pid ? new TreeSampler(child.pid, opts.own).start() : undefined;
+    const killer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
+    child.once('error', (e) => {
+      clearTimeout(killer);
+      sampler?.stop();
+      reject(e);
+    });
+    child.once('exit', (code) => {
+      const wallMs = performance.now() - t0;
+      clearTimeout(killer);
+      const peaks = sampler?.stop() ?? { treeRssMB: NaN, ownRssMB: NaN, ownPssMB: NaN, samples: 0 };
+      resolve({ code, wallMs, stderr, peaks });
+    });
+  });
+}
+
+function dirBytes(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  return readdirSync(dir).reduce((s, f) => s + statSync(join(dir, f)).size, 0);
+}
+
+/** CPU seconds of the node processes that reported through the hook. */
+export function hookCpuSeconds(dir: string): number {
+  let us = 0;
+  for (const f of readdirSync(dir)) {
+    if (!f.endsWith('.json')) continue;
+    const r = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { userUs: number; systemUs: number };
+    us += r.userUs + r.systemUs;
+  }
+  return us / 1e6;
+}
+
+/** `orchestrator run PLAN --run-dir DIR --fresh` with 12 agents in 3 worker groups. */
+export async function runOrchestrator(planFile: string, runDir: string, timeoutMs: number): Promise<Sample> {
+  const cpuDir = join(runDir, '..', `${runDir.split('/').pop()}-cpu`);
+  mkdirSync(cpuDir, { recursive: true });
+  mkdirSync(runDir, { recursive: true });
+  const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${CPU_HOOK}`.trim(), BENCH_CPU_DIR: cpuDir };
+  // The plan names no agents: the defaults, 12 agents in 3 worker groups.
+  const args = [CLI_JS, 'run', planFile, '--run-dir', runDir, '--fresh'];
+  const r = await timed(process.execPath, args, { cwd: runDir, env, own: (c) => c === 'node', timeoutMs });
+  const paths = runPaths(runDir);
+  const events = readEvents(paths.events);
+  return {
+    tool: 'orchestrator',
+    wallMs: r.wallMs,
+    makespanMs: innerMakespan(events),
+    ok: r.code === 0,
+    peakTreeRssMB: r.peaks.treeRssMB,
+    peakOwnRssMB: r.peaks.ownRssMB,
+    peakOwnPssMB: r.peaks.ownPssMB,
+    cpuS: hookCpuSeconds(cpuDir),
+    dispatchMs: dispatchOverheads(events),
+    stateBytes: dirBytes(paths.stateDir),
+    events: events.length,
+    ...(r.code !== 0 && { error: `exit ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}` }),
+  };
+}
+
+/** `make -j12 -f Makefile` in `dir`. */
+export async function runMake(makefile: string, dir: string, timeoutMs: number): Promise<Sample> {
+  mkdirSync(dir, { recursive: true });
+  const r = await timed('make', [`-j${AGENTS}`, '-f', makefile], { cwd: dir, own: (c) => c === 'make', timeoutMs });
+  return {
+    tool: 'make',
+    wallMs: r.wallMs,
+    makespanMs: r.wallMs,
+    ok: r.code === 0,
+    peakTreeRssMB: r.peaks.treeRssMB,
+    peakOwnRssMB: r.peaks.ownRssMB,
+    peakOwnPssMB: r.peaks.ownPssMB,
+    ...(r.code !== 0 && { error: `exit ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}` }),
+  };
+}
+
+/** GNU make's version line, or undefined when there is no make on the PATH. */
+export function makeVersion(): string | undefined {
+  const r = spawnSync('make', ['--version'], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) return undefined;
+  const first = r.stdout.split('\n')[0] ?? '';
+  return /GNU Make/.test(first) ? first : undefined;
+}
+
+export const MAKE_MISSING = 'GNU make is not installed, and the benchmark compares against it. Install it (Debian/Ubuntu: sudo apt-get install make; Fedora: sudo dnf install make; macOS: brew install make, then run with gmake on the PATH as make) and run again, or pass --no-make to measure the orchestrator alone.';

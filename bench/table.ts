@@ -1,0 +1,26 @@
+/** The benchmark's printed report: one row per workload, then the targets. Pure formatting. */
+import type { Summary } from './stats.js';
+import type { TargetCheck } from './targets.js';
+
+const num = (v: number, digits = 2) => (Number.isFinite(v) ? v.toFixed(digits) : '-');
+const sec = (ms: number) => (Number.isFinite(ms) ? (ms / 1000).toFixed(2) : '-');
+
+export function formatTable(rows: Array<[string, Summary]>): string[] {
+  const header = ['workload', 'tasks', 'pairs', 'LB s', 'orch s', 'wall s', 'make s', 'orch/LB', 'make/LB', 'orch/make', 'ovh ms/task', 'make ovh', 'disp p50', 'disp p99', 'tree RSS MB', 'own RSS MB', 'own PSS MB', 'CPU s'];
+  const body = rows.map(([name, s]) => [
+    name, String(s.tasks), String(s.pairs), sec(s.lowerBoundMs), sec(s.orchMs), sec(s.orchWallMs), sec(s.makeMs),
+    num(s.orchOverLb), num(s.makeOverLb), num(s.orchOverMake), num(s.orchOverheadMs), num(s.makeOverheadMs),
+    num(s.dispatchP50, 0), num(s.dispatchP99, 0), num(s.peakTreeRssMB, 0), num(s.peakOwnRssMB, 0), num(s.peakOwnPssMB, 0), num(s.cpuS, 1),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const fmt = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...body.map(fmt)];
+}
+
+export function formatTargets(checks: readonly TargetCheck[]): string[] {
+  return checks.map((c) => {
+    const mark = c.skipped ? 'skip' : c.met ? 'met ' : 'MISS';
+    const value = c.skipped ? `(${c.skipped})` : `${num(c.value)} (limit ${c.limit})`;
+    return `  [${mark}] ${c.target}: ${value}`;
+  });
+}

@@ -1,0 +1,73 @@
+/** The quad terminal: launch, attach, stop, and control (the control pane's process). */
+import type { Command } from 'commander';
+import { UsageError } from '../../orchestrator/errors.js';
+import { resolveRunDir, runPaths } from '../../orchestrator/paths.js';
+import { controlMain } from '../../panes/control.js';
+import { launchMain, sessionFlags } from '../../panes/launch.js';
+import { parseSize } from '../../panes/layout.js';
+import { stopMain } from '../../panes/tmux-stop.js';
+import { Tmux } from '../../panes/tmux.js';
+import { intOption } from './shared.js';
+
+const SESSION_HELP = 'tmux session name (default: $ORCHESTRATOR_SESSION or "orchestrator")';
+const SOCKET_HELP = 'private tmux server socket name, as tmux -L (default: $ORCHESTRATOR_TMUX_SOCKET, else your default tmux server)';
+
+function sizeOption(v: string): { width: number; height: number } {
+  const s = parseSize(v);
+  if (!s) throw new UsageError(`--size must be COLSxROWS such as 200x60 (at least 20x5), got '${v}'`);
+  return s;
+}
+
+export function registerPaneCommands(program: Command): void {
+  program
+    .command('launch')
+    .description('run a plan in a tmux session: one pane per quad, a control pane, and a logs window')
+    .argument('[plan]', 'plan file; default: the bundled avatar-platform plan')
+    .option('--attach', 'attach this terminal to the session once it is built')
+    .option('--session <name>', SESSION_HELP)
+    .option('--socket <name>', SOCKET_HELP)
+    .option('--run-dir <dir>', 'run directory (default: $ORCHESTRATOR_RUN_DIR or the current directory)')
+    .option('--agents <n>', 'number of agents (default: the plan\'s, 12)', intOption('--agents', 1, 256))
+    .option('--quads <q>', 'number of worker groups (default: the plan\'s, 3)', intOption('--quads', 1, 8))
+    .option('--fresh', 'start over: move the old state aside')
+    .option('--size <COLSxROWS>', 'window size while detached (default: this terminal\'s, else 80x24)', sizeOption)
+    .action(async (plan: string | undefined, o: { attach?: boolean; session?: string; socket?: string; runDir?: string; agents?: number; quads?: number; fresh?: boolean; size?: { width: number; height: number } }) => {
+      process.exitCode = await launchMain({ ...o, plan, runDir: resolveRunDir(o.runDir) });
+    });
+
+  program
+    .command('attach')
+    .description('attach this terminal to the quad session (switches client when already inside tmux)')
+    .option('--session <name>', SESSION_HELP)
+    .option('--socket <name>', SOCKET_HELP)
+    .action(async (o: { session?: string; socket?: string }) => {
+      const tmux = Tmux.fromEnv(o);
+      await tmux.ensureAvailable();
+      if (!(await tmux.hasSession())) throw new UsageError(`no tmux session '${tmux.session}' is running${tmux.socket ? ` on socket ${tmux.socket}` : ''}; start one with: orchestrator launch${sessionFlags(tmux)}`);
+      if (!process.env.TMUX && !(process.stdin.isTTY && process.stdout.isTTY)) {
+        throw new UsageError(`attaching needs a terminal, and stdin/stdout are not one here; from a terminal run: ${tmux.describe('attach')}`);
+      }
+      process.exitCode = await tmux.attach();
+    });
+
+  program
+    .command('stop')
+    .description('kill the quad session and every process it started (tasks included), even wedged ones')
+    .option('--session <name>', SESSION_HELP)
+    .option('--socket <name>', SOCKET_HELP)
+    .option('--run-dir <dir>', 'run directory (its recorded session is used when no session is named)')
+    .option('--grace <ms>', 'how long processes get to stop cleanly before SIGKILL', intOption('--grace', 0, 60_000), 4000)
+    .action(async (o: { session?: string; socket?: string; runDir?: string; grace: number }) => {
+      process.exitCode = await stopMain({ paths: runPaths(resolveRunDir(o.runDir)), session: o.session, socket: o.socket, graceMs: o.grace });
+    });
+
+  program
+    .command('control')
+    .description('the control pane of a quad session: live status and the keep-alive monitor (started by launch)')
+    .option('--run-dir <dir>', 'run directory')
+    .option('--session <name>', SESSION_HELP)
+    .option('--socket <name>', SOCKET_HELP)
+    .action(async (o: { runDir?: string; session?: string; socket?: string }) => {
+      process.exitCode = await controlMain({ runDir: resolveRunDir(o.runDir), session: o.session, socket: o.socket });
+    });
+}

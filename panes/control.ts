@@ -1,0 +1,145 @@
+/**
+ * `orchestrator control`: the control pane's process. It shows the run (a ControlView: the
+ * plain live status view, later the dashboard), runs the keep-alive monitor over the quad
+ * panes (restarting a dead or hung group in its own pane), and when the run is over shows the
+ * summary and stays. A hangup (the session killed) ends it within a few seconds; if the
+ * whole session is gone, the run is recorded as interrupted.
+ */
+import { resolve } from 'node:path';
+import { AlertSink } from '../orchestrator/alert-sink.js';
+import { buildContext } from '../orchestrator/context.js';
+import { Draft } from '../orchestrator/draft.js';
+import { formatDuration } from '../orchestrator/duration.js';
+import { KeepAlive } from '../orchestrator/keep-alive.js';
+import { interruptRun } from '../orchestrator/lifecycle.js';
+import { CLI_JS, runPaths, type RunPaths } from '../orchestrator/paths.js';
+import type { Plan } from '../orchestrator/plan-types.js';
+import { countsLine, exitCodeFor, makespan, taskTable } from '../orchestrator/report.js';
+import { readRunPlan } from '../orchestrator/run-setup.js';
+import { runStore } from '../orchestrator/run-store.js';
+import { EventTail } from '../state/event-tail.js';
+import type { State } from '../state/schema.js';
+import type { FileStateStore } from '../state/store.js';
+import { PlainStatusView, type ControlView } from './control-view.js';
+import { formatEvent } from './event-line.js';
+import { readRecord } from './tmux-session-record.js';
+import { TmuxSupervisor } from './tmux-supervisor.js';
+import { Tmux } from './tmux.js';
+
+export interface ControlRun {
+  paths: RunPaths;
+  plan: Plan;
+  store: FileStateStore;
+}
+
+export interface ControlOptions {
+  runDir: string;
+  session?: string;
+  socket?: string;
+  /** Builds the view (default: the plain live status view). */
+  view?: (run: ControlRun) => ControlView;
+  /** Redraws at most this often (ms). */
+  throttleMs?: number;
+}
+
+export function summaryText(s: State, plan: Plan, paths: RunPaths): string[] {
+  const m = makespan(s, plan);
+  const code = exitCodeFor(s);
+  return [
+    ...taskTable(s, plan),
+    '',
+    `${countsLine(s)}; makespan ${formatDuration(m.makespanMs)} (lower bound ${formatDuration(m.lowerBoundMs)})`,
+    code === 0 ? 'all tasks done.' : code === 1 ? 'some tasks failed or are blocked: orchestrator retry ID, then launch again to resume.' : 'run stopped before the end: launch again to resume.',
+    `logs: ${paths.logsDir}`,
+  ];
+}
+
+export async function controlMain(o: ControlOptions): Promise<number> {
+  for (const st of [process.stdout, process.stderr]) st.on('error', () => undefined);
+  const paths = runPaths(o.runDir);
+  const store = runStore(paths);
+  await store.open();
+  const plan = readRunPlan(paths);
+  const ctx = buildContext(plan, store.read().meta.learned);
+  const tmux = Tmux.fromEnv({ socket: o.socket, session: o.session });
+  const view = o.view?.({ paths, plan, store }) ?? new PlainStatusView(plan);
+  const supervisor = new TmuxSupervisor(tmux, { node: process.execPath, cliJs: CLI_JS, runDir: paths.runDir, session: tmux.session, socket: tmux.socket }, plan.quads, paths);
+  await supervisor.refresh().catch(() => undefined);
+  const keepAlive = new KeepAlive({
+    store, ctx, supervisor, intervalMs: plan.keepAliveIntervalMs,
+    alerts: new AlertSink(paths.keepAliveLog, plan.alertCommand, resolve(paths.runDir, plan.workdir)),
+    onAction: (line) => view.note(line),
+  });
+  // The groups were started by the launch: they get the start-up grace from then.
+  const launchedAt = readRecord(paths)?.launchedAt ?? Date.now();
+  for (const q of plan.quads) keepAlive.noteStarted(q.id, launchedAt);
+
+  const tail = new EventTail(paths.events);
+  const recent: string[] = [];
+  let over = false;
+  let timer: NodeJS.Timeout | undefined;
+  let lastDraw = 0;
+  const throttle = o.throttleMs ?? 200;
+  const draw = () => {
+    timer = undefined;
+    lastDraw = Date.now();
+    const fresh = tail.read().map((e) => formatEvent(e)).filter((l): l is string => !!l);
+    recent.push(...fresh);
+    recent.splice(0, Math.max(0, recent.length - 200));
+    let s: State;
+    try {
+      s = store.read();
+    } catch (e) {
+      // A passing read failure (a compaction moving files) must not take the monitor down.
+      view.note(`state not readable right now: ${(e as Error).message.split('\n')[0]}`);
+      return;
+    }
+    view.update(s, recent, fresh);
+    if (!over && s.meta.status !== 'running') {
+      over = true;
+      keepAlive.stop();
+      clearInterval(refresher);
+      view.summary(s, summaryText(s, plan, paths));
+      if (!process.stdout.isTTY) void leave(exitCodeFor(s));
+    }
+  };
+  const soon = () => {
+    if (!timer) timer = setTimeout(draw, Math.max(0, lastDraw + throttle - Date.now()));
+  };
+  const refresher = setInterval(() => void supervisor.refresh().catch(() => undefined), Math.max(250, Math.floor(plan.keepAliveIntervalMs / 2)));
+  const unwatch = store.watch(soon, 250);
+  const clock = setInterval(soon, 1000);
+  if (store.read().meta.status === 'running') keepAlive.start();
+  draw();
+
+  let finish!: (code: number) => void;
+  const ended = new Promise<number>((r) => (finish = r));
+  let leaving = false;
+  async function leave(code: number, signal?: NodeJS.Signals): Promise<void> {
+    if (leaving) return;
+    leaving = true;
+    keepAlive.stop();
+    clearInterval(refresher);
+    clearInterval(clock);
+    clearTimeout(timer);
+    unwatch();
+    // Never hang on the way out.
+    setTimeout(() => process.exit(code), 3000).unref();
+    if (signal === 'SIGHUP' || signal === 'SIGTERM') {
+      // The whole session went away (kill-session): the run is interrupted, not just unwatched.
+      const gone = !(await tmux.hasSession().catch(() => false));
+      if (gone) {
+        await store.transaction((s) => {
+          const d = new Draft(s, Date.now());
+          interruptRun(d);
+          return d.result(null);
+        }).catch(() => undefined);
+      }
+    }
+    view.close();
+    await store.close().catch(() => undefined);
+    finish(code);
+  }
+  for (const sig of ['SIGHUP', 'SIGTERM', 'SIGINT'] as const) process.on(sig, () => void leave(130, sig));
+  return ended;
+}

@@ -1,0 +1,199 @@
+/**
+ * The one tmux client every tmux call of the orchestrator goes through (after overmind's
+ * start/tmux.go): a private server when a socket name is given (`tmux -L NAME`), the user's
+ * default server otherwise; answers are read through `-F` formats, never by scraping.
+ * Session targets are always exact (`=NAME`): tmux would otherwise match name prefixes.
+ */
+import { execa } from 'execa';
+import { UsageError } from '../orchestrator/errors.js';
+
+export const DEFAULT_SESSION = 'orchestrator';
+/** tmux 3.1: pane options (`set -p`) and commands given as argv. */
+export const MIN_TMUX = [3, 1] as const;
+
+export const INSTALL_HINT = 'tmux is not installed (or not on PATH). Install it — Debian/Ubuntu: sudo apt-get install -y tmux; Fedora: sudo dnf install tmux; macOS: brew install tmux — or run everything in one terminal instead: orchestrator run (./launch.sh run).';
+
+export interface TmuxOptions {
+  /** `tmux -L` socket name; undefined: the user's default server. */
+  socket?: string;
+  session?: string;
+}
+
+/** One pane as `list-panes` describes it. */
+export interface PaneInfo {
+  id: string;
+  pid: number;
+  dead: boolean;
+  deadStatus?: number;
+  /** Our pane option `@orch-pane` (quad-N / control), set by the launcher. */
+  role: string;
+  window: string;
+  title: string;
+  width: number;
+  height: number;
+  startCommand: string;
+}
+
+const PANE_FIELDS = ['#{pane_id}', '#{pane_pid}', '#{pane_dead}', '#{pane_dead_status}', '#{@orch-pane}', '#{window_name}', '#{pane_title}', '#{pane_width}', '#{pane_height}', '#{pane_start_command}'];
+export const PANE_FORMAT = PANE_FIELDS.join('\t');
+
+export function parsePaneLine(line: string): PaneInfo {
+  const f = line.split('\t');
+  const num = (s?: string) => (s === undefined || s === '' ? undefined : Number(s));
+  return {
+    id: f[0]!, pid: Number(f[1]), dead: f[2] === '1', deadStatus: num(f[3]), role: f[4] ?? '', window: f[5] ?? '',
+    title: f[6] ?? '', width: Number(f[7]), height: Number(f[8]), startCommand: f.slice(9).join('\t'),
+  };
+}
+
+/** execa reports a missing program as a failed result without an exit code (code ENOENT). */
+function notInstalled(r: { failed: boolean; exitCode?: number; code?: string }): boolean {
+  return r.failed && r.exitCode === undefined && (r.code === 'ENOENT' || r.code === 'EACCES');
+}
+
+export class TmuxError extends Error {
+  constructor(readonly args: string[], readonly stderr: string, readonly exitCode?: number) {
+    super(`tmux ${args.join(' ')}: ${stderr.trim() || `exit ${exitCode}`}`);
+    this.name = 'TmuxError';
+  }
+}
+
+export function checkSessionName(name: string): string {
+  // tmux turns ':' and '.' into '_' and would then not find the session under the given name.
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) throw new UsageError(`session name '${name}' is not usable: letters, digits, '-' and '_' only`);
+  return name;
+}
+
+export class Tmux {
+  readonly socket?: string;
+  readonly session: string;
+
+  constructor(o: TmuxOptions = {}) {
+    this.socket = o.socket || undefined;
+    this.session = checkSessionName(o.session || DEFAULT_SESSION);
+  }
+
+  /** Flags first, then ORCHESTRATOR_TMUX_SOCKET / ORCHESTRATOR_SESSION, then the defaults. */
+  static fromEnv(o: TmuxOptions = {}, env: NodeJS.ProcessEnv = process.env): Tmux {
+    return new Tmux({ socket: o.socket ?? env.ORCHESTRATOR_TMUX_SOCKET, session: o.session ?? env.ORCHESTRATOR_SESSION });
+  }
+
+  /** The exact-match target of our session, or of one of its windows. */
+  target(window?: string): string {
+    return window === undefined ? `=${this.session}` : `=${this.session}:${window}`;
+  }
+
+  /** Arguments that reach our server, for commands shown to the user. */
+  get serverArgs(): string[] {
+    return this.socket ? ['-L', this.socket] : [];
+  }
+
+  /** How the user reaches this session with plain tmux (for messages). */
+  describe(cmd: 'attach' | 'kill-session'): string {
+    return ['tmux', ...this.serverArgs, cmd, '-t', this.session].join(' ');
+  }
+
+  /** Runs one tmux command (or a `;`-chained list) and returns its stdout. */
+  async run(args: string[]): Promise<string> {
+    const r = await execa('tmux', [...this.serverArgs, ...args], { reject: false, stdin: 'ignore', timeout: 15_000 });
+    if (notInstalled(r)) throw new UsageError(INSTALL_HINT);
+    if (r.exitCode !== 0) throw new TmuxError(args, String(r.stderr), r.exitCode);
+    return String(r.stdout);
+  }
+
+  /** Runs several commands in one tmux invocation: they execute back to back in the server. */
+  chain(commands: string[][]): Promise<string> {
+    return this.run(commands.flatMap((c, i) => (i ? [';', ...c] : c)));
+  }
+
+  /** tmux is installed and new enough; throws a UsageError telling how to get it otherwise. */
+  async ensureAvailable(): Promise<string> {
+    const r = await execa('tmux', ['-V'], { reject: false, stdin: 'ignore' });
+    if (notInstalled(r) || r.exitCode !== 0) throw new UsageError(INSTALL_HINT);
+    const version = String(r.stdout).trim();
+    const m = /(\d+)\.(\d+)/.exec(version);
+    if (m && (Number(m[1]) < MIN_TMUX[0] || (Number(m[1]) === MIN_TMUX[0] && Number(m[2]) < MIN_TMUX[1]))) {
+      throw new UsageError(`${version} is too old: the quad terminal needs tmux ${MIN_TMUX.join('.')} or newer`);
+    }
+    return version;
+  }
+
+  async hasSession(): Promise<boolean> {
+    try {
+      await this.run(['has-session', '-t', this.target()]);
+      return true;
+    } catch (e) {
+      if (e instanceof TmuxError) return false;
+      throw e;
+    }
+  }
+
+  /** Every pane of the session (all windows); [] when the session or server is gone. */
+  async panes(): Promise<PaneInfo[]> {
+    try {
+      const out = await this.run(['list-panes', '-s', '-t', this.target(), '-F', PANE_FORMAT]);
+      return out.split('\n').filter(Boolean).map(parsePaneLine);
+    } catch (e) {
+      if (e instanceof TmuxError) return [];
+      throw e;
+    }
+  }
+
+  /** A user option (`@name`) of the session; undefined when unset or the session is gone. */
+  async sessionOption(name: string): Promise<string | undefined> {
+    try {
+      const v = (await this.run(['show-options', '-v', '-t', `${this.target()}:`, name])).trim();
+      return v || undefined;
+    } catch (e) {
+      if (e instanceof TmuxError) return undefined;
+      throw e;
+    }
+  }
+
+  async windows(): Promise<string[]> {
+    const out = await this.run(['list-windows', '-t', this.target(), '-F', '#{window_name}']);
+    return out.split('\n').filter(Boolean);
+  }
+
+  /** The text of a pane as shown (`capture-pane -p`), wrapped lines joined. */
+  capture(pane: string): Promise<string> {
+    return this.run(['capture-pane', '-p', '-J', '-t', pane]);
+  }
+
+  /** Restarts a pane's command in place (the pane keeps its id, title and position). */
+  async respawn(pane: string, argv: string[], o: { cwd?: string; env?: string[] } = {}): Promise<void> {
+    await this.run(['respawn-pane', '-k', '-t', pane, ...(o.cwd ? ['-c', o.cwd] : []), ...(o.env ?? []), ...argv]);
+  }
+
+  async killSession(): Promise<boolean> {
+    try {
+      await this.run(['kill-session', '-t', this.target()]);
+      return true;
+    } catch (e) {
+      if (e instanceof TmuxError) return false;
+      throw e;
+    }
+  }
+
+  /** The server's socket path (to tell whether we are inside that same server). */
+  async socketPath(): Promise<string> {
+    return (await this.run(['display-message', '-p', '-t', `${this.target()}:`, '#{socket_path}'])).trim();
+  }
+
+  /**
+   * Puts the user's terminal on the session: `switch-client` when already inside a client of
+   * this server, `attach-session` otherwise (with $TMUX cleared, so tmux does not refuse to nest).
+   */
+  async attach(env: NodeJS.ProcessEnv = process.env): Promise<number> {
+    const inside = env.TMUX?.split(',')[0];
+    if (inside && inside === (await this.socketPath())) {
+      await this.run(['switch-client', '-t', this.target()]);
+      return 0;
+    }
+    const childEnv = { ...env };
+    delete childEnv.TMUX;
+    delete childEnv.TMUX_PANE;
+    const r = await execa('tmux', [...this.serverArgs, 'attach-session', '-t', this.target()], { stdio: 'inherit', reject: false, env: childEnv, extendEnv: false });
+    return r.exitCode ?? 1;
+  }
+}

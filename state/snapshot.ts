@@ -1,0 +1,113 @@
+/**
+ * The snapshot file of a generation, `state.json` = {schema, gen, seq, state}, and its backup
+ * `state.json.prev`: writing a new generation, reading one back (validated), and reading just
+ * the generation number from its header.
+ */
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { StateError } from '../orchestrator/errors.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { journalName } from './journal.js';
+import { STATE_SCHEMA, snapshotSchema, type State } from './schema.js';
+
+export const RECOVER_HINT = 'Run `orchestrator state recover` to restore the last good generation (the damaged file is kept beside it).';
+
+/** The generation named in a snapshot's header ({"schema":1,"gen":N,...}); -1 when unreadable. */
+export function snapshotGen(file: string): number {
+  const buf = Buffer.alloc(64);
+  let n = 0;
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      n = readSync(fd, buf, 0, buf.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return -1;
+  }
+  const m = /^\{"schema":\d+,"gen":(\d+),/.exec(buf.toString('utf8', 0, n));
+  return m ? Number(m[1]) : -1;
+}
+
+/**
+ * Starts generation `gen`: an empty journal first (so a reader that sees the new snapshot finds
+ * its journal), then the old snapshot copied to `.prev`, then the new snapshot. Returns its size.
+ */
+export function writeGeneration(dir: string, gen: number, seq: number, state: State): number {
+  const snapshot = join(dir, 'state.json');
+  writeFileAtomic(join(dir, journalName(gen)), '');
+  if (existsSync(snapshot)) {
+    try {
+      loadSnapshot(snapshot);
+      writeFileAtomic(`${snapshot}.prev`, readFileSync(snapshot));
+    } catch {
+      // Never let a damaged snapshot overwrite the last good backup.
+    }
+  }
+  const text = JSON.stringify({ schema: STATE_SCHEMA, gen, seq, state });
+  writeFileAtomic(snapshot, text);
+  // The first generation is its own backup, so `state recover` works before any compaction.
+  if (!existsSync(`${snapshot}.prev`)) writeFileAtomic(`${snapshot}.prev`, text);
+  return text.length;
+}
+
+export interface LoadedSnapshot {
+  gen: number;
+  seq: number;
+  state: State;
+  bytes: number;
+}
+
+/** Reads and validates a snapshot file; anything unreadable is a StateError, never replaced. */
+export function loadSnapshot(file: string): LoadedSnapshot {
+  if (!existsSync(file)) {
+    throw new StateError(`no run state at ${file}`, 'Start a run first: `orchestrator run` (or pass --run-dir).');
+  }
+  const text = readFileSync(file, 'utf8');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    const size = statSync(file).size;
+    throw new StateError(`the state file ${file} is corrupt (${size} bytes, ${(e as Error).message})`, RECOVER_HINT);
+  }
+  const schema = (raw as { schema?: unknown })?.schema;
+  if (typeof schema === 'number' && schema > STATE_SCHEMA) {
+    throw new StateError(`the state file ${file} has schema ${schema}; this version reads ${STATE_SCHEMA}`, 'Upgrade the orchestrator, or start over with --fresh.');
+  }
+  const parsed = snapshotSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new StateError(`the state file ${file} is invalid at ${issue.path.join('.') || '(root)'}: ${issue.message}`, RECOVER_HINT);
+  }
+  return { gen: parsed.data.gen, seq: parsed.data.seq, state: parsed.data.state, bytes: text.length };
+}
+
+/**
+ * After a compaction (under the lock): journals older than `keepFrom` (the generation `.prev`
+ * holds, whose journal recovery replays) and temp files of writers that died mid-write. Both
+ * are only left behind by processes killed part-way through; without this they pile up.
+ */
+export function removeLeftovers(dir: string, keepFrom: number): void {
+  for (const f of readdirSync(dir)) {
+    const gen = /^journal\.(\d+)\.jsonl$/.exec(f)?.[1];
+    const pid = /\.tmp-(\d+)$/.exec(f)?.[1];
+    if ((gen !== undefined && Number(gen) < keepFrom) || (pid !== undefined && !alive(Number(pid)))) {
+      try {
+        unlinkSync(join(dir, f));
+      } catch {
+        // gone already
+      }
+    }
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
