@@ -3,74 +3,16 @@
  * root are found (by parent pid) and their RSS summed at that instant; the tool's "own"
  * processes (picked by name) also get their PSS read from smaps_rollup. Peaks are kept.
  */
-import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { descendants } from '../workers/process-tree.js';
+
+const MiB = 1 << 20;
 
 export interface TreePeaks {
   treeRssMB: number;
   ownRssMB: number;
   ownPssMB: number;
   samples: number;
-}
-
-interface ProcInfo {
-  pid: number;
-  ppid: number;
-  comm: string;
-  rssPages: number;
-}
-
-let pageSize = 0;
-function pageBytes(): number {
-  if (!pageSize) {
-    try {
-      pageSize = Number(execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).trim()) || 4096;
-    } catch {
-      pageSize = 4096;
-    }
-  }
-  return pageSize;
-}
-
-/** Parses /proc/<pid>/stat; the command name may itself contain spaces and parentheses. */
-export function parseStat(text: string): ProcInfo | undefined {
-  const open = text.indexOf('(');
-  const close = text.lastIndexOf(')');
-  if (open < 0 || close < open) return undefined;
-  const rest = text.slice(close + 2).split(' ');
-  // rest[0] is the state (field 3); ppid is field 4, rss field 24.
-  return { pid: Number(text.slice(0, open)), comm: text.slice(open + 1, close), ppid: Number(rest[1]), rssPages: Number(rest[21]) };
-}
-
-function readProcs(): ProcInfo[] {
-  const out: ProcInfo[] = [];
-  for (const name of readdirSync('/proc')) {
-    const c = name.charCodeAt(0);
-    if (c < 48 || c > 57) continue;
-    try {
-      const p = parseStat(readFileSync(`/proc/${name}/stat`, 'utf8'));
-      if (p) out.push(p);
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return out;
-}
-
-/** The root and everything below it. */
-export function descendants(procs: readonly ProcInfo[], root: number): ProcInfo[] {
-  const children = new Map<number, ProcInfo[]>();
-  let rootInfo: ProcInfo | undefined;
-  for (const p of procs) {
-    if (p.pid === root) rootInfo = p;
-    const list = children.get(p.ppid);
-    if (list) list.push(p);
-    else children.set(p.ppid, [p]);
-  }
-  if (!rootInfo) return [];
-  const out = [rootInfo];
-  for (let i = 0; i < out.length; i++) out.push(...(children.get(out[i]!.pid) ?? []));
-  return out;
 }
 
 function pssKB(pid: number): number {
@@ -100,23 +42,22 @@ export class TreeSampler {
   }
 
   sample(): void {
-    const tree = descendants(readProcs(), this.root);
+    const tree = descendants([this.root]);
     if (!tree.length) return;
-    const mb = pageBytes() / (1 << 20);
     let all = 0;
     let own = 0;
     let pss = 0;
     for (const p of tree) {
-      all += p.rssPages;
+      all += p.rssBytes;
       if (this.isOwn(p.comm)) {
-        own += p.rssPages;
+        own += p.rssBytes;
         pss += pssKB(p.pid);
       }
     }
     const k = this.peaks;
     k.samples++;
-    k.treeRssMB = Math.max(k.treeRssMB, all * mb);
-    k.ownRssMB = Math.max(k.ownRssMB, own * mb);
+    k.treeRssMB = Math.max(k.treeRssMB, all / MiB);
+    k.ownRssMB = Math.max(k.ownRssMB, own / MiB);
     k.ownPssMB = Math.max(k.ownPssMB, pss / 1024);
   }
 }

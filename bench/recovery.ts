@@ -17,7 +17,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI_JS, runPaths } from '../orchestrator/paths.js';
-import { allProcs, environ } from '../orchestrator/process-tree.js';
+import { findByEnv } from '../workers/process-tree.js';
 import { liveHolder } from '../orchestrator/roles.js';
 import { readEvents } from '../state/events.js';
 import { FileStateStore } from '../state/store.js';
@@ -98,7 +98,7 @@ export async function recoverySample(mode: Mode, scenario: Scenario, timeoutMs =
     clearTimeout(late);
     // Whatever of this trial is left (orphans of the killed group included) carries our marker.
     for (let i = 0; i < 50; i++) {
-      const left = allProcs().filter((p) => p.state !== 'Z' && environ(p.pid).get(MARK) === mark);
+      const left = findByEnv((env) => env.get(MARK) === mark);
       if (!left.length) break;
       if (i > 20) for (const p of left) process.kill(p.pid, 'SIGKILL');
       await sleep(100);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { PlanError, StateError, UsageError } from '../orchestrator/errors.js';
 import { PACKAGE_ROOT } from '../orchestrator/paths.js';
+import { endQuietlyOnBrokenPipe } from './broken-pipe.js';
 import { registerDashboardCommand } from './commands/dashboard-command.js';
 import { registerKeepAliveCommands } from './commands/keep-alive-commands.js';
 import { registerPaneCommands } from './commands/pane-commands.js';
@@ -53,6 +54,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+endQuietlyOnBrokenPipe();
 main(process.argv).then(
   (code) => {
     process.exitCode = code;

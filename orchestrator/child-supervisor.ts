@@ -6,9 +6,9 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import type { State } from '../state/schema.js';
-import { allProcs, cmdline, findByEnv, killTree, pidAlive, processTree, waitGone } from './process-tree.js';
-import { isWorkerCommand, RUN_DIR_ENV, spawnWorker } from './worker-process.js';
+import { endStrayTasks, isWorkerCommand, spawnWorker } from './worker-process.js';
 import type { GroupSupervisor } from './keep-alive.js';
+import { cmdline, descendants, endProcesses, killNow, pidAlive, readProcTable } from '../workers/process-tree.js';
 
 /** How often adopted (not child) worker pids are checked. */
 export const ADOPTED_POLL_MS = 200;
@@ -51,17 +51,17 @@ export class ChildSupervisor implements GroupSupervisor {
    * Returns the quads adopted.
    */
   adoptLive(s: State, quads: readonly number[]): number[] {
-    const procs = allProcs();
+    const table = readProcTable();
     const out: number[] = [];
     for (const q of quads) {
       const isOurs = (pid: number) => pidAlive(pid) && isWorkerCommand(cmdline(pid), this.runDir, q);
       const recorded = s.groups[String(q)]?.pid;
-      const found = procs.filter((p) => p.state !== 'Z' && p.pid !== process.pid && isOurs(p.pid)).map((p) => p.pid);
+      const found = [...table.values()].filter((p) => !p.zombie && p.pid !== process.pid && isOurs(p.pid)).map((p) => p.pid);
       const keep = recorded !== undefined && isOurs(recorded) ? recorded : found[0];
       if (keep === undefined) continue;
       this.adopt(q, keep);
       out.push(q);
-      for (const pid of found) if (pid !== keep) killTree(pid);
+      killNow(descendants(found.filter((pid) => pid !== keep), table));
     }
     return out;
   }
@@ -91,8 +91,7 @@ export class ChildSupervisor implements GroupSupervisor {
     // Only a process still known alive: a recorded pid of a dead one may have been reused.
     const pid = this.children.get(quad)?.pid ?? this.adopted.get(quad);
     if (pid === undefined || !this.alive(quad)) return;
-    const pids = killTree(pid);
-    await waitGone(pids, 2000);
+    await endProcesses(descendants([pid]), { graceMs: 0 });
   }
 
   /**
@@ -101,14 +100,7 @@ export class ChildSupervisor implements GroupSupervisor {
    * whose process group was not yet recorded in the state.
    */
   async sweep(quad: number, agents: readonly string[]): Promise<void> {
-    const live = this.alive(quad) ? this.pid(quad) : undefined;
-    const names = new Set(agents);
-    const stray = findByEnv((env) => env.get(RUN_DIR_ENV) === this.runDir && names.has(env.get('ORCHESTRATOR_AGENT') ?? ''));
-    // Never touch the tree of a live worker of this quad (it owns its tasks).
-    const own = new Set(live !== undefined && pidAlive(live) ? processTree(live).map((p) => p.pid) : []);
-    const targets = stray.filter((p) => !own.has(p.pid));
-    for (const p of targets) killTree(p.pid);
-    await waitGone(targets.map((p) => p.pid), 2000);
+    await endStrayTasks(this.runDir, agents, this.alive(quad) ? this.pid(quad) : undefined);
   }
 
   /** Asks every live group to stop (they hand their tasks back), then kills what is left after `graceMs`. */

@@ -13,14 +13,14 @@ import { spawn } from 'node:child_process';
 import { keepAliveArgs, raiseAlert } from './keep-alive-main.js';
 import { runPaths, type RunPaths } from './paths.js';
 import type { Plan } from './plan-types.js';
-import { cmdline, killTree, pidAlive } from './process-tree.js';
 import { claimRole, liveHolder, releaseRole, RoleKeeper } from './roles.js';
 import { interrupt, WIND_DOWN_MS } from './run.js';
 import { followProgress, printSummary, type Progress } from './run-progress.js';
 import { prepareRun, readRunPlan, type RunOptions } from './run-setup.js';
-import { runStore } from './run-store.js';
+import { runGoingOn, runStore } from './run-store.js';
 import { isWorkerCommand } from './worker-process.js';
 import type { FileStateStore } from '../state/store.js';
+import { cmdline, descendants, killNow, pidAlive } from '../workers/process-tree.js';
 
 export interface HaOptions extends RunOptions {
   /** Keep-alive interval (default: the plan's). */
@@ -73,16 +73,9 @@ async function controlMain(store: FileStateStore, plan: Plan, paths: RunPaths, o
     return 0;
   }
   let stopping = false;
-  const running = () => {
-    try {
-      return store.read().meta.status === 'running';
-    } catch {
-      return true;
-    }
-  };
   let progress: Progress | undefined;
   const monitor = new RoleKeeper({
-    stateDir: paths.stateDir, role: 'keep-alive', wanted: () => !stopping && running(),
+    stateDir: paths.stateDir, role: 'keep-alive', wanted: () => !stopping && runGoingOn(store),
     spawn: () => spawn(process.execPath, keepAliveArgs(paths.runDir, true, o.intervalMs), { stdio: ['ignore', 'inherit', 'inherit'] }),
     onRestart: (pid) => {
       (progress?.say ?? say)(`keep-alive monitor was gone; started a new one (pid ${pid ?? '?'})`);
@@ -116,13 +109,13 @@ async function controlMain(store: FileStateStore, plan: Plan, paths: RunPaths, o
   let overSince: number | undefined;
   for (;;) {
     await sleep(100);
-    if (!stopping && running()) continue;
+    if (!stopping && runGoingOn(store)) continue;
     const left = [...liveWorkers(store, paths.runDir), ...(monitor.alive() ? [monitor.pid()!] : [])].filter((p) => p !== undefined);
     if (!left.length) break;
     overSince ??= Date.now();
     const deadline = stopDeadline ?? overSince + 2 * WIND_DOWN_MS;
     if (Date.now() > deadline) {
-      for (const pid of left) killTree(pid);
+      killNow(descendants(left));
       break;
     }
   }

@@ -16,7 +16,7 @@ import { CLI_JS, runPaths } from './paths.js';
 import { claimRole, releaseRole, RoleKeeper } from './roles.js';
 import { WIND_DOWN_MS } from './run.js';
 import { readRunPlan } from './run-setup.js';
-import { runStore } from './run-store.js';
+import { runGoingOn, runStore } from './run-store.js';
 import type { FileStateStore } from '../state/store.js';
 import type { Alert } from '../state/schema.js';
 
@@ -62,17 +62,10 @@ export async function keepAliveMain(o: KeepAliveMainOptions): Promise<number> {
     return 0;
   }
   let stopping = false;
-  const running = () => {
-    try {
-      return store.read().meta.status === 'running';
-    } catch {
-      return true;
-    }
-  };
   const sink = new AlertSink(paths.keepAliveLog, plan.alertCommand, resolve(paths.runDir, plan.workdir));
   const control = o.withControl
     ? new RoleKeeper({
-        stateDir: paths.stateDir, role: 'control', wanted: () => !stopping && running(),
+        stateDir: paths.stateDir, role: 'control', wanted: () => !stopping && runGoingOn(store),
         spawn: () => spawn(process.execPath, controlArgs(paths.runDir, o.intervalMs), { stdio: ['ignore', 'inherit', 'inherit'] }),
         onRestart: (pid) => {
           sink.log(`control process was gone; started a new one (pid ${pid ?? '?'})`);
@@ -110,7 +103,7 @@ export async function keepAliveMain(o: KeepAliveMainOptions): Promise<number> {
   let overSince: number | undefined;
   while (!stopping) {
     await sleep(100);
-    if (running()) {
+    if (runGoingOn(store)) {
       overSince = undefined;
       continue;
     }

@@ -7,6 +7,7 @@ import { TASK_STATUSES } from '../state/schema.js';
 import { buildGraph, criticalPath, lowerBound, priorities } from './graph.js';
 import { formatDuration } from './duration.js';
 import type { Plan } from './plan-types.js';
+import { claimedThisRun, runMakespanMs } from './run-span.js';
 
 export function counts(s: State): Record<TaskStatus, number> {
   const c = Object.fromEntries(TASK_STATUSES.map((k) => [k, 0])) as Record<TaskStatus, number>;
@@ -77,22 +78,33 @@ export interface Makespan {
   criticalPath: string[];
 }
 
-/** Makespan of the run so far against the lower bound computed from the measured durations. */
+/**
+ * Makespan of this run so far against the lower bound computed from its measured durations.
+ * Tasks kept done from an earlier run (a resume) count in neither: they took no time now.
+ */
 export function makespan(s: State, plan: Plan): Makespan {
   const g = buildGraph(plan.tasks);
-  const d = Float64Array.from(plan.tasks, (t) => s.tasks[t.id]?.durationMs ?? 0);
+  const ran = (id: string) => !!s.tasks[id] && claimedThisRun(s.tasks[id], s);
+  const d = Float64Array.from(plan.tasks, (t) => (ran(t.id) ? s.tasks[t.id]!.durationMs ?? 0 : 0));
   const prio = priorities(g, d);
   const cp = criticalPath(g, d, prio);
-  const starts = Object.values(s.tasks).map((t) => t.claimedAt ?? Infinity);
-  const ends = Object.values(s.tasks).map((t) => t.finishedAt ?? 0);
-  const first = Math.min(...starts);
-  const last = Math.max(...ends);
   return {
-    makespanMs: Number.isFinite(first) && last > first ? last - first : 0,
+    makespanMs: runMakespanMs(s),
     lowerBoundMs: lowerBound(d, cp.length, plan.agents.length),
     criticalMs: cp.length,
-    criticalPath: cp.path,
+    criticalPath: cp.path.filter(ran),
   };
+}
+
+/**
+ * A chain of task ids for one line: in full when short, else the first `head` and the last
+ * `tail` with how many are left out and the length (a 1 000-task chain is one line, not 1 000 ids).
+ */
+export function pathText(ids: readonly string[], head = 4, tail = 3): string {
+  if (!ids.length) return 'none';
+  if (ids.length <= head + tail + 1) return ids.join(' -> ');
+  const left = ids.length - head - tail;
+  return `${ids.slice(0, head).join(' -> ')} -> … ${left} more … -> ${ids.slice(-tail).join(' -> ')} (${ids.length} tasks)`;
 }
 
 export function countsLine(s: State): string {

@@ -9,7 +9,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../state/atomic-write.js';
 import type { StateLock } from '../state/lock.js';
-import { pidAlive, procInfo } from './process-tree.js';
+import { pidAlive, readProc, stillRunning } from '../workers/process-tree.js';
 
 export type Role = 'keep-alive' | 'control';
 
@@ -34,9 +34,7 @@ export function readHolder(stateDir: string, role: Role): Holder | undefined {
 }
 
 export function holderAlive(h: Holder | undefined): boolean {
-  if (!h || !pidAlive(h.pid)) return false;
-  const info = procInfo(h.pid);
-  return h.start === undefined || info === undefined || info.start === h.start;
+  return !!h && h.pid > 0 && stillRunning(h);
 }
 
 /** The live holder of `role`, if any. */
@@ -54,7 +52,7 @@ export async function claimRole(stateDir: string, lock: StateLock, role: Role): 
   try {
     const h = liveHolder(stateDir, role);
     if (h && h.pid !== process.pid) return { ok: false, holder: h };
-    writeFileAtomic(roleFile(stateDir, role), JSON.stringify({ pid: process.pid, start: procInfo(process.pid)?.start }));
+    writeFileAtomic(roleFile(stateDir, role), JSON.stringify({ pid: process.pid, start: readProc(process.pid)?.start }));
     return { ok: true };
   } finally {
     await release();

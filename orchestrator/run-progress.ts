@@ -6,7 +6,7 @@
 import { formatDuration } from './duration.js';
 import type { RunPaths } from './paths.js';
 import type { Plan } from './plan-types.js';
-import { countsLine, exitCodeFor, makespan, taskTable } from './report.js';
+import { countsLine, exitCodeFor, makespan, pathText, taskTable } from './report.js';
 import { EventTail } from '../state/event-tail.js';
 import type { FileStateStore } from '../state/store.js';
 import { formatEvent } from '../panes/event-line.js';
@@ -60,7 +60,7 @@ export function printSummary(store: FileStateStore, plan: Plan, paths: RunPaths,
   for (const l of taskTable(s, plan)) say(l);
   const m = makespan(s, plan);
   say('');
-  say(`${countsLine(s)}; makespan ${formatDuration(m.makespanMs)} (lower bound ${formatDuration(m.lowerBoundMs)}, critical path ${m.criticalPath.join(' -> ')})`);
+  say(`${countsLine(s)}; makespan ${formatDuration(m.makespanMs)} (lower bound ${formatDuration(m.lowerBoundMs)}, critical path ${pathText(m.criticalPath)})`);
   const restarts = Object.values(s.groups).reduce((n, g) => n + (g.restarts ?? 0), 0);
   const alerts = s.alerts.filter((a) => a.level !== 'info');
   if (restarts || alerts.length) say(`keep-alive: ${restarts} group restart(s), ${alerts.length} alert(s) — see ${paths.keepAliveLog}`);

@@ -24,6 +24,12 @@ export interface RunOptions {
   agents?: number;
   quads?: number;
   fresh?: boolean;
+  /**
+   * The keep-alive interval (--interval), over the plan's keep_alive.interval. It goes into the
+   * run's plan copy, so every process of the run agrees on it: the monitor (also a control pane
+   * or a restarted one) checks at that pace and the workers heartbeat at the matching pace.
+   */
+  intervalMs?: number;
 }
 
 /** Applies --agents / --quads: the plan's agents first, spread over the quads. */
@@ -62,7 +68,8 @@ export interface PreparedRun {
 
 export async function prepareRun(o: RunOptions): Promise<PreparedRun> {
   const paths = runPaths(o.runDir);
-  const plan = resolvePlan(loadPlan(o.plan), o.agents, o.quads);
+  const resolved = resolvePlan(loadPlan(o.plan), o.agents, o.quads);
+  const plan = o.intervalMs === undefined ? resolved : { ...resolved, keepAliveIntervalMs: o.intervalMs };
   const movedAside = o.fresh ? moveAside(paths.stateDir) : undefined;
   ensureRunDirs(paths);
   const opts = runStoreOptions(paths);

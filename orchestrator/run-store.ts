@@ -27,3 +27,12 @@ export function appendEvent(paths: RunPaths, e: RunEvent): void {
 export function runStore(paths: RunPaths): FileStateStore {
   return new FileStateStore(paths.stateDir, runStoreOptions(paths));
 }
+
+/** Whether the run is still going; a state that cannot be read this instant (being rewritten) counts as going. */
+export function runGoingOn(store: FileStateStore): boolean {
+  try {
+    return store.read().meta.status === 'running';
+  } catch {
+    return true;
+  }
+}

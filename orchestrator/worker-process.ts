@@ -1,7 +1,8 @@
-/** Starting a worker group as a child process of the built CLI. */
+/** Starting a worker group as a child process of the built CLI, and finding what a dead one left. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from './paths.js';
+import { descendants, endProcesses, findByEnv, readProcTable } from '../workers/process-tree.js';
 
 /** The workers' lean entry (same arguments as `orchestrator worker`; its name ends in cli.js). */
 export const WORKER_JS = join(PACKAGE_ROOT, 'dist', 'workers', 'worker-cli.js');
@@ -31,4 +32,17 @@ export function spawnWorker(runDir: string, quad: number, stdio: 'ignore' | 'inh
     stdio: ['ignore', stdio, 'inherit'],
     env: { ...process.env, [RUN_DIR_ENV]: runDir },
   });
+}
+
+/**
+ * Ends the task processes of `agents` in this run (found by the run dir and agent in their
+ * environment) outside the tree of `keep`, a live worker that owns its tasks: e.g. an attempt
+ * started just before its worker died, whose process group the state does not know yet.
+ */
+export async function endStrayTasks(runDir: string, agents: readonly string[], keep?: number): Promise<void> {
+  const table = readProcTable();
+  const own = new Set(keep !== undefined ? descendants([keep], table).map((p) => p.pid) : []);
+  const names = new Set(agents);
+  const stray = findByEnv((env) => env.get(RUN_DIR_ENV) === runDir && names.has(env.get('ORCHESTRATOR_AGENT') ?? ''), table).filter((p) => !own.has(p.pid));
+  if (stray.length) await endProcesses(descendants(stray.map((p) => p.pid), table), { graceMs: 0 });
 }

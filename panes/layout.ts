@@ -3,6 +3,7 @@
  * pane), their titles and commands, and the grid tmux's `tiled` layout makes of them.
  */
 import type { QuadDef } from '../orchestrator/plan-types.js';
+import { RUN_DIR_ENV } from '../orchestrator/worker-process.js';
 
 export const MAIN_WINDOW = 'quads';
 export const LOGS_WINDOW = 'logs';
@@ -19,12 +20,10 @@ export interface PaneSpec {
 }
 
 /**
- * Set in every pane's environment (so in its tasks' too): a task left behind by a killed
- * worker is found by it (and ORCHESTRATOR_AGENT) — the same convention as child-process mode.
+ * `-e NAME=VALUE` arguments for new-session / split-window / respawn-pane. RUN_DIR_ENV is set
+ * in every pane's environment (so in its tasks' too): a task left behind by a killed worker is
+ * found by it (and ORCHESTRATOR_AGENT) — the same convention as child-process mode.
  */
-export const RUN_DIR_ENV = 'ORCHESTRATOR_RUN_DIR';
-
-/** `-e NAME=VALUE` arguments for new-session / split-window / respawn-pane. */
 export function paneEnvArgs(runDir: string): string[] {
   return ['-e', `${RUN_DIR_ENV}=${runDir}`];
 }

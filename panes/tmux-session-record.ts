@@ -7,7 +7,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../state/atomic-write.js';
 import type { RunPaths } from '../orchestrator/paths.js';
-import { readProc } from './tmux-process-tree.js';
+import { readProc } from '../workers/process-tree.js';
 
 export interface RecordedProc {
   pid: number;

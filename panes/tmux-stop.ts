@@ -10,9 +10,10 @@ import { Draft } from '../orchestrator/draft.js';
 import { groupStopped, interruptRun } from '../orchestrator/lifecycle.js';
 import { runStore } from '../orchestrator/run-store.js';
 import { FileStateStore } from '../state/store.js';
+import { descendants, endProcesses, findByEnv, groupRunning, readProcTable, stillRunning, type Proc } from '../workers/process-tree.js';
 import { runPaths } from '../orchestrator/paths.js';
-import { RUN_DIR_ENV, RUN_DIR_OPTION } from './layout.js';
-import { descendants, endProcesses, findByEnv, groupRunning, processTable, stillRunning, type Proc } from './tmux-process-tree.js';
+import { RUN_DIR_ENV } from '../orchestrator/worker-process.js';
+import { RUN_DIR_OPTION } from './layout.js';
 import { readRecord, removeRecord } from './tmux-session-record.js';
 import { Tmux } from './tmux.js';
 
@@ -96,7 +97,7 @@ export async function stopMain(opts: StopOptions): Promise<number> {
   const rec = readRecord(o.paths);
   const sameSession = !!rec && rec.session === tmux.session && (rec.socket ?? undefined) === tmux.socket;
   const recorded = sameSession && rec ? rec.procs.filter(stillRunning).map((p) => p.pid) : [];
-  const table = processTable();
+  const table = readProcTable();
   // Task processes of this run whose worker died before the state knew their group (only when
   // the run dir's record names this session: a single-terminal run there is not ours).
   const strays = !sameSession ? [] : findByEnv((env) => env.get(RUN_DIR_ENV) === o.paths.runDir && env.has('ORCHESTRATOR_AGENT'), table).map((p) => p.pid);

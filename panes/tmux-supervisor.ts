@@ -9,8 +9,9 @@
 import type { GroupSupervisor } from '../orchestrator/keep-alive.js';
 import type { QuadDef } from '../orchestrator/plan-types.js';
 import type { RunPaths } from '../orchestrator/paths.js';
-import { MAIN_WINDOW, paneEnvArgs, ROLE_OPTION, RUN_DIR_ENV, quadRole, quadTitle, tmuxLiteral, workerArgv, type CommandContext } from './layout.js';
-import { descendants, endProcesses, findByEnv, processTable, stillRunning } from './tmux-process-tree.js';
+import { endStrayTasks } from '../orchestrator/worker-process.js';
+import { descendants, endProcesses, pidAlive } from '../workers/process-tree.js';
+import { MAIN_WINDOW, paneEnvArgs, ROLE_OPTION, quadRole, quadTitle, tmuxLiteral, workerArgv, type CommandContext } from './layout.js';
 import { addRecordedProcs, recordedProc } from './tmux-session-record.js';
 import type { PaneInfo, Tmux } from './tmux.js';
 
@@ -41,7 +42,7 @@ export class TmuxSupervisor implements GroupSupervisor {
 
   alive(quad: number): boolean {
     const p = this.panes.get(quad);
-    return !!p && !p.dead && p.pid > 0 && stillRunning({ pid: p.pid, start: 0 });
+    return !!p && !p.dead && pidAlive(p.pid);
   }
 
   pid(quad: number): number | undefined {
@@ -91,11 +92,6 @@ export class TmuxSupervisor implements GroupSupervisor {
    * died, whose process group the state does not know yet. A live worker's own tree is kept.
    */
   async sweep(quad: number, agents: readonly string[]): Promise<void> {
-    const names = new Set(agents);
-    const table = processTable();
-    const live = this.alive(quad) ? descendants([this.pid(quad)!], table).map((p) => p.pid) : [];
-    const own = new Set(live);
-    const stray = findByEnv((env) => env.get(RUN_DIR_ENV) === this.cmd.runDir && names.has(env.get('ORCHESTRATOR_AGENT') ?? ''), table).filter((p) => !own.has(p.pid));
-    if (stray.length) await endProcesses(descendants(stray.map((p) => p.pid), table), { graceMs: 0 });
+    await endStrayTasks(this.cmd.runDir, agents, this.alive(quad) ? this.pid(quad) : undefined);
   }
 }

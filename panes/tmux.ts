@@ -58,6 +58,16 @@ export class TmuxError extends Error {
   }
 }
 
+/** What tmux answers, or `fallback` when it answered with an error (session or server gone); other errors propagate. */
+async function orOnTmuxError<T, F>(answer: Promise<T>, fallback: F): Promise<T | F> {
+  try {
+    return await answer;
+  } catch (e) {
+    if (e instanceof TmuxError) return fallback;
+    throw e;
+  }
+}
+
 export function checkSessionName(name: string): string {
   // tmux turns ':' and '.' into '_' and would then not find the session under the given name.
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) throw new UsageError(`session name '${name}' is not usable: letters, digits, '-' and '_' only`);
@@ -119,35 +129,19 @@ export class Tmux {
   }
 
   async hasSession(): Promise<boolean> {
-    try {
-      await this.run(['has-session', '-t', this.target()]);
-      return true;
-    } catch (e) {
-      if (e instanceof TmuxError) return false;
-      throw e;
-    }
+    return orOnTmuxError(this.run(['has-session', '-t', this.target()]).then(() => true), false);
   }
 
   /** Every pane of the session (all windows); [] when the session or server is gone. */
   async panes(): Promise<PaneInfo[]> {
-    try {
-      const out = await this.run(['list-panes', '-s', '-t', this.target(), '-F', PANE_FORMAT]);
-      return out.split('\n').filter(Boolean).map(parsePaneLine);
-    } catch (e) {
-      if (e instanceof TmuxError) return [];
-      throw e;
-    }
+    const out = await orOnTmuxError(this.run(['list-panes', '-s', '-t', this.target(), '-F', PANE_FORMAT]), '');
+    return out.split('\n').filter(Boolean).map(parsePaneLine);
   }
 
   /** A user option (`@name`) of the session; undefined when unset or the session is gone. */
   async sessionOption(name: string): Promise<string | undefined> {
-    try {
-      const v = (await this.run(['show-options', '-v', '-t', `${this.target()}:`, name])).trim();
-      return v || undefined;
-    } catch (e) {
-      if (e instanceof TmuxError) return undefined;
-      throw e;
-    }
+    const v = await orOnTmuxError(this.run(['show-options', '-v', '-t', `${this.target()}:`, name]), '');
+    return v.trim() || undefined;
   }
 
   async windows(): Promise<string[]> {
@@ -166,13 +160,7 @@ export class Tmux {
   }
 
   async killSession(): Promise<boolean> {
-    try {
-      await this.run(['kill-session', '-t', this.target()]);
-      return true;
-    } catch (e) {
-      if (e instanceof TmuxError) return false;
-      throw e;
-    }
+    return orOnTmuxError(this.run(['kill-session', '-t', this.target()]).then(() => true), false);
   }
 
   /** The server's socket path (to tell whether we are inside that same server). */

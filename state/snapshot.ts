@@ -1,9 +1,9 @@
 /**
  * The snapshot file of a generation, `state.json` = {schema, gen, seq, state}, and its backup
  * `state.json.prev`: writing a new generation, reading one back (validated), and reading just
- * the generation number from its header.
+ * the generation number from its header with the file's identity (which tells a replaced state).
  */
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync, unlinkSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { StateError } from '../orchestrator/errors.js';
 import { writeFileAtomic } from './atomic-write.js';
@@ -12,22 +12,56 @@ import { STATE_SCHEMA, snapshotSchema, type State } from './schema.js';
 
 export const RECOVER_HINT = 'Run `orchestrator state recover` to restore the last good generation (the damaged file is kept beside it).';
 
-/** The generation named in a snapshot's header ({"schema":1,"gen":N,...}); -1 when unreadable. */
-export function snapshotGen(file: string): number {
+/**
+ * Which file a snapshot is: device, inode and change time. Every generation is a new file
+ * (written aside and renamed into place) and a snapshot is never modified after that, so a
+ * different identity under the same path with the same generation number means the whole state
+ * was replaced (`reset`, `run --fresh` move the folder aside and create a new one). The change
+ * time guards against the inode of a deleted old snapshot being reused.
+ */
+export type SnapshotId = string;
+
+const identity = (st: Stats): SnapshotId => `${st.dev}:${st.ino}:${st.ctimeMs}`;
+
+export interface SnapshotHead {
+  /** The generation named in the header ({"schema":1,"gen":N,...}); -1 when unreadable. */
+  gen: number;
+  /** Undefined when the file cannot be opened. */
+  id?: SnapshotId;
+}
+
+/** The header of the snapshot file: one open, one fstat, a 64-byte read (the store's per-read check). */
+export function snapshotHead(file: string): SnapshotHead {
   const buf = Buffer.alloc(64);
   let n = 0;
+  let id: SnapshotId;
   try {
     const fd = openSync(file, 'r');
     try {
+      id = identity(fstatSync(fd));
       n = readSync(fd, buf, 0, buf.length, 0);
     } finally {
       closeSync(fd);
     }
   } catch {
-    return -1;
+    return { gen: -1 };
   }
   const m = /^\{"schema":\d+,"gen":(\d+),/.exec(buf.toString('utf8', 0, n));
-  return m ? Number(m[1]) : -1;
+  return { gen: m ? Number(m[1]) : -1, id };
+}
+
+/** The generation named in a snapshot's header; -1 when unreadable. */
+export function snapshotGen(file: string): number {
+  return snapshotHead(file).gen;
+}
+
+/** The identity of the snapshot file now at `file` (undefined when there is none). */
+export function snapshotId(file: string): SnapshotId | undefined {
+  try {
+    return identity(statSync(file));
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -57,6 +91,8 @@ export interface LoadedSnapshot {
   seq: number;
   state: State;
   bytes: number;
+  /** The file the state was read from (read through one descriptor, so they match). */
+  id: SnapshotId;
 }
 
 /** Reads and validates a snapshot file; anything unreadable is a StateError, never replaced. */
@@ -64,7 +100,21 @@ export function loadSnapshot(file: string): LoadedSnapshot {
   if (!existsSync(file)) {
     throw new StateError(`no run state at ${file}`, 'Start a run first: `orchestrator run` (or pass --run-dir).');
   }
-  const text = readFileSync(file, 'utf8');
+  let text: string;
+  let id: SnapshotId;
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      id = identity(fstatSync(fd));
+      text = readFileSync(fd, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    // Replaced or removed between the check and the open: as if it had not been there.
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return loadSnapshot(file);
+    throw e;
+  }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -81,7 +131,7 @@ export function loadSnapshot(file: string): LoadedSnapshot {
     const issue = parsed.error.issues[0]!;
     throw new StateError(`the state file ${file} is invalid at ${issue.path.join('.') || '(root)'}: ${issue.message}`, RECOVER_HINT);
   }
-  return { gen: parsed.data.gen, seq: parsed.data.seq, state: parsed.data.state, bytes: text.length };
+  return { gen: parsed.data.gen, seq: parsed.data.seq, state: parsed.data.state, bytes: text.length, id };
 }
 
 /**

@@ -20,7 +20,7 @@ import { StateLock } from './lock.js';
 import { applyOps } from './ops.js';
 import type { Op, State } from './schema.js';
 import { TaskIndex } from './task-index.js';
-import { loadSnapshot, RECOVER_HINT, removeLeftovers, snapshotGen, writeGeneration } from './snapshot.js';
+import { loadSnapshot, RECOVER_HINT, removeLeftovers, snapshotGen, snapshotHead, snapshotId, writeGeneration, type SnapshotId } from './snapshot.js';
 
 export interface TxResult<R> {
   ops?: Op[];
@@ -45,7 +45,7 @@ export interface StateStore {
   close(): Promise<void>;
 }
 
-export { RECOVER_HINT, loadSnapshot, snapshotGen, writeGeneration, type LoadedSnapshot } from './snapshot.js';
+export { RECOVER_HINT, loadSnapshot, snapshotGen, snapshotHead, writeGeneration, type LoadedSnapshot } from './snapshot.js';
 
 export interface StoreOptions {
   /** File that receives the transactions' events (logs/events.jsonl). */
@@ -78,6 +78,10 @@ export class FileStateStore implements StateStore {
   readonly lock: StateLock;
   private state: State | undefined;
   private gen = 0;
+  /** The snapshot file this state came from (see SnapshotId): a different one means replaced. */
+  private snapId: SnapshotId | undefined;
+  /** Counts full loads, so watchers notice a replaced state even at an equal gen and seq. */
+  private loads = 0;
   private seq = 0;
   private offset = 0;
   private snapshotBytes = 0;
@@ -105,6 +109,7 @@ export class FileStateStore implements StateStore {
     try {
       if (FileStateStore.exists(dir)) throw new StateError(`a state already exists in ${dir}`, 'Use --fresh to start over.');
       store.writeGeneration(0, 0, state);
+      store.snapId = snapshotId(store.snapshotFile);
     } finally {
       await release();
     }
@@ -148,12 +153,14 @@ export class FileStateStore implements StateStore {
   watch(cb: (state: State) => void, pollMs = 500): () => void {
     let last = -1;
     let lastGen = -1;
+    let lastLoads = -1;
     const check = () => {
       try {
         const s = this.read();
-        if (this.seq !== last || this.gen !== lastGen) {
+        if (this.seq !== last || this.gen !== lastGen || this.loads !== lastLoads) {
           last = this.seq;
           lastGen = this.gen;
+          lastLoads = this.loads;
           cb(s);
         }
       } catch {
@@ -291,6 +298,7 @@ export class FileStateStore implements StateStore {
   private compact(): void {
     const next = this.gen + 1;
     this.writeGeneration(next, this.seq, this.state!);
+    this.snapId = snapshotId(this.snapshotFile); // ours, under the lock: no need to reload it
     appendFileSync(join(this.dir, journalName(this.gen)), JSON.stringify({ next }) + '\n');
     removeLeftovers(this.dir, this.gen);
     this.gen = next;
@@ -306,6 +314,8 @@ export class FileStateStore implements StateStore {
     const snap = loadSnapshot(this.snapshotFile);
     this.state = snap.state;
     this.idx = undefined;
+    this.snapId = snap.id;
+    this.loads++;
     this.gen = snap.gen;
     this.seq = snap.seq;
     this.offset = 0;
@@ -320,8 +330,14 @@ export class FileStateStore implements StateStore {
   private catchUp(locked: boolean, fresh = false): void {
     // A compactor that died after installing the new snapshot but before marking the old journal
     // would leave this process appending to a journal nobody reads: follow the snapshot's header
-    // (a 64-byte read), not only the marker.
-    if (!this.state || (!fresh && snapshotGen(this.snapshotFile) !== this.gen)) return this.reload();
+    // (a 64-byte read), not only the marker. And a state replaced as a whole (reset, --fresh)
+    // can start over at the same generation and reach the same journal offset: only the file's
+    // identity (same fstat) tells it apart.
+    if (!this.state) return this.reload();
+    if (!fresh) {
+      const head = snapshotHead(this.snapshotFile);
+      if (head.gen !== this.gen || head.id !== this.snapId) return this.reload();
+    }
     const file = join(this.dir, journalName(this.gen));
     const chunk = readJournal(file, this.offset);
     if (!chunk) {

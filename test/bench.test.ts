@@ -11,12 +11,12 @@ import { parsePlan } from '../orchestrator/plan.js';
 import { makefileText, planText } from '../bench/emit.js';
 import { dag1000s, dag200, longpole200, noopChain, noopFlat, seed20 } from '../bench/generators.js';
 import { makeVersion } from '../bench/measure.js';
-import { descendants, parseStat } from '../bench/proc-sampler.js';
 import { benchWorkload, parseArgs } from '../bench/run.js';
 import { dispatchOverheads, innerMakespan, median, overheadPerTask, percentile, ratio, summarise, type Sample } from '../bench/stats.js';
 import { checkTargets } from '../bench/targets.js';
 import { boundOf, commandFor, task, type Workload } from '../bench/workload.js';
 import type { RunEvent } from '../state/events.js';
+import { descendants, parseStat, type Proc } from '../workers/process-tree.js';
 import { removeDir, tempDir } from './helpers/cli.js';
 
 describe('bench: generators (seeded)', () => {
@@ -132,17 +132,13 @@ describe('bench: lower bound and arithmetic (pure)', () => {
   });
 
   it('reads /proc stat lines whose command name has spaces and parentheses, and walks a process tree', () => {
-    const p = parseStat('1234 (tmux: server (x)) S 99 1234 1234 0 -1 4194560 1 0 0 0 5 6 0 0 20 0 1 0 100 4096 321 18446744073709551615');
-    expect(p).to.include({ pid: 1234, comm: 'tmux: server (x)', ppid: 99, rssPages: 321 });
-    const procs = [
-      { pid: 1, ppid: 0, comm: 'init', rssPages: 1 },
-      { pid: 10, ppid: 1, comm: 'node', rssPages: 1 },
-      { pid: 11, ppid: 10, comm: 'node', rssPages: 1 },
-      { pid: 12, ppid: 11, comm: 'sh', rssPages: 1 },
-      { pid: 13, ppid: 1, comm: 'other', rssPages: 1 },
-    ];
-    expect(descendants(procs, 10).map((x) => x.pid)).to.deep.equal([10, 11, 12]);
-    expect(descendants(procs, 99)).to.deep.equal([]);
+    const p = parseStat('1234 (tmux: server (x)) S 99 1234 1234 0 -1 4194560 1 0 0 0 5 6 0 0 20 0 1 0 100 4096 321 18446744073709551615', 4096);
+    expect(p).to.include({ pid: 1234, comm: 'tmux: server (x)', ppid: 99, rssBytes: 321 * 4096 });
+    const proc = (pid: number, ppid: number, comm: string): Proc => ({ pid, ppid, pgid: pid, comm, state: 'S', zombie: false, start: 0, rssBytes: 4096, ticks: 0 });
+    const procs = [proc(1, 0, 'init'), proc(10, 1, 'node'), proc(11, 10, 'node'), proc(12, 11, 'sh'), proc(13, 1, 'other')];
+    const table = new Map(procs.map((x) => [x.pid, x]));
+    expect(descendants([10], table).map((x) => x.pid)).to.deep.equal([10, 11, 12]);
+    expect(descendants([99], table)).to.deep.equal([]);
   });
 
   it('parses its options', () => {

@@ -16,7 +16,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { events, removeDir, tempDir, writePlan } from './helpers/cli.js';
 import { expectNoSurvivors, killMarked, readState, rolePid, startCli, type Started } from './helpers/keep-alive-support.js';
-import { cmdline, pidAlive } from '../orchestrator/process-tree.js';
+import { cmdline, pidAlive } from '../workers/process-tree.js';
 import type { State } from '../state/schema.js';
 
 const TASKS = 60;

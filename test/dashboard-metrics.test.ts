@@ -9,9 +9,9 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseNvidiaSmi, queryGpu } from '../panes/dashboard/gpu-probe.js';
 import { planLayout } from '../panes/dashboard/layout.js';
-import { descendants, parseStat, readProcTable } from '../panes/dashboard/proc-table.js';
 import { MetricsSampler, runRoots } from '../panes/dashboard/process-metrics.js';
 import { emptyState } from '../state/ops.js';
+import { descendants, parseStat, readProcTable } from '../workers/process-tree.js';
 import { removeDir, tempDir, waitFor } from './helpers/cli.js';
 
 const MiB = 1 << 20;
@@ -97,11 +97,11 @@ describe('dashboard metrics (real processes)', function () {
     expect(runRoots(undefined)).to.deep.equal([]);
     const table = readProcTable();
     expect(table.get(process.pid)!.ppid).to.equal(process.ppid);
-    const mine = descendants(table, [process.ppid]);
+    const mine = new Set(descendants([process.ppid], table).map((p) => p.pid));
     expect(mine.has(process.pid)).to.equal(true);
-    expect(descendants(table, [999_999_999]).size).to.equal(0);
+    expect(descendants([999_999_999], table).length).to.equal(0);
     const odd = parseStat('123 (a (weird) name) S 7 1 1 0 -1 0 0 0 0 0 5 6 7 8 20 0 1 0 99 1000 10 0', 4096)!;
-    expect(odd).to.deep.equal({ pid: 123, ppid: 7, ticks: 26, rssBytes: 40960 });
+    expect(odd).to.deep.equal({ pid: 123, ppid: 7, pgid: 1, comm: 'a (weird) name', state: 'S', zombie: false, start: 99, ticks: 26, rssBytes: 40960 });
   });
 
   it('has no GPU (and no GPU panel) when nvidia-smi is not on the PATH', async () => {

@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { CLI_JS, PACKAGE_ROOT } from '../orchestrator/paths.js';
 import { DEFAULT_AGENTS } from '../orchestrator/default-agents.js';
-import { readProcTable } from '../panes/dashboard/proc-table.js';
-import { cli, cliProcess, pidAlive, removeDir, status, tempDir, waitFor, writePlan } from './helpers/cli.js';
+import { cli, cliProcess, removeDir, status, tempDir, waitFor, writePlan } from './helpers/cli.js';
+import { pidAlive, readProcTable } from '../workers/process-tree.js';
 
 const SOCKET = `orch-dash-${randomBytes(4).toString('hex')}`;
 const tmux = async (...args: string[]) => String((await execa('tmux', ['-L', SOCKET, ...args])).stdout);
@@ -43,14 +43,7 @@ async function screenWith(session: string, what: string, pred: (text: string) =>
 }
 
 /** Ended: no such process, or a zombie its parent (tmux) has not reaped yet. */
-function ended(pid: number): boolean {
-  if (!pidAlive(pid)) return true;
-  try {
-    return /\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return true;
-  }
-}
+const ended = (pid: number) => !pidAlive(pid);
 
 const allAgents = (text: string) => DEFAULT_AGENTS.every((a) => text.includes(a.name));
 

@@ -7,6 +7,8 @@ import { expect } from 'chai';
 import { buildContext } from '../orchestrator/context.js';
 import { buildGraph, criticalPath, downstream, findCycles, lowerBound, priorities, topoOrder, type Graph } from '../orchestrator/graph.js';
 import { parsePlan } from '../orchestrator/plan.js';
+// A seeded PRNG, so the random graph is the same on every run.
+import { mulberry32 } from '../bench/rng.js';
 
 /** `{ b: ['a'] }`: b needs a. Tasks are listed in key order. */
 function graph(spec: Record<string, string[]>): Graph {
@@ -14,18 +16,6 @@ function graph(spec: Record<string, string[]>): Graph {
 }
 const ids = (g: Graph, nodes: Iterable<number>) => [...nodes].map((i) => g.ids[i]!);
 const durs = (g: Graph, by: Record<string, number>) => Float64Array.from(g.ids, (id) => by[id] ?? 1);
-
-/** mulberry32: a tiny seeded PRNG, so the random graph is the same on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('graph (hand-made)', () => {
   // a -> b -> d, a -> c -> d, e alone; listed out of order on purpose.

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { removeDir, tempDir, waitFor } from './helpers/cli.js';
 import { AlertForwarder } from '../orchestrator/alert-forwarder.js';
 import { AlertSink } from '../orchestrator/alert-sink.js';
-import { pidAlive } from '../orchestrator/process-tree.js';
+import { pidAlive } from '../workers/process-tree.js';
 import type { Alert } from '../state/schema.js';
 
 const alert = (n: number): Alert => ({ at: 1000 + n, level: 'warning', kind: 'group-crashed', message: `quad ${n} died`, quad: n });

@@ -8,7 +8,7 @@ import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { events, removeDir, tempDir, waitFor, writePlan } from './helpers/cli.js';
 import { expectNoSurvivors, groupOf, killMarked, readState, rolePid, startCli, type Started } from './helpers/keep-alive-support.js';
-import { pidAlive } from '../orchestrator/process-tree.js';
+import { pidAlive } from '../workers/process-tree.js';
 
 describe('keep-alive: high availability and recovery (real processes)', function () {
   this.timeout(180_000);

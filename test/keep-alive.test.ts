@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { events, removeDir, tempDir, waitFor, writePlan } from './helpers/cli.js';
-import { pidAlive } from '../orchestrator/process-tree.js';
+import { pidAlive } from '../workers/process-tree.js';
 import { expectNoSurvivors, groupOf, killMarked, readState, startCli, tryKill, type Started } from './helpers/keep-alive-support.js';
 
 const KA = { keep_alive: { interval: '500ms' }, alert_command: 'cat >> alerts.out' };

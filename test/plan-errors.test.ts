@@ -34,71 +34,28 @@ function onlyProblem(name: string): PlanProblem {
 describe('plan errors (fixtures)', function () {
   this.timeout(30_000);
 
-  it('YAML syntax error: placed where the unclosed quote opens, in its task and field', () => {
-    const p = onlyProblem('syntax-error.yaml');
-    expect(p).to.include({ line: 5, col: 10, task: 'T001', field: 'run' });
-    expect(p.message).to.match(/^YAML syntax error: .*never closed/);
-  });
-
-  it('unknown field, with a did-you-mean', () => {
-    const p = onlyProblem('unknown-field.yaml');
-    expect(p).to.include({ line: 8, col: 5, task: 'T002', field: 'neds' });
-    expect(p.message).to.equal("unknown field 'neds' (did you mean 'needs'?)");
-  });
-
-  it('wrong type: says what was expected and what was found', () => {
-    const p = onlyProblem('wrong-type.yaml');
-    expect(p).to.include({ line: 6, col: 14, task: 'T001', field: 'retries' });
-    expect(p.message).to.equal('expected a number, got string "three"');
-  });
-
-  it('duplicate task ids: the second one, pointing back at the first', () => {
-    const p = onlyProblem('duplicate-ids.yaml');
-    expect(p).to.include({ line: 8, col: 9, task: 'T001', field: 'id' });
-    expect(p.message).to.equal("duplicate task id 'T001' (first defined at line 4)");
-  });
-
-  it('unknown needs, with a did-you-mean', () => {
-    const p = onlyProblem('unknown-needs.yaml');
-    expect(p).to.include({ line: 8, col: 19, task: 'T002', field: 'needs[1]' });
-    expect(p.message).to.equal("needs unknown task 'T0001' (did you mean 'T001'?)");
-  });
-
-  it('self-dependency', () => {
-    const p = onlyProblem('self-dependency.yaml');
-    expect(p).to.include({ line: 8, col: 19, task: 'T002', field: 'needs[1]' });
-    expect(p.message).to.match(/T002.*needs itself/);
-  });
-
-  it('cycle: printed from the task listed first, at the need that closes it', () => {
-    const p = onlyProblem('cycle.yaml');
-    expect(p).to.include({ line: 11, col: 19, task: 'T003', field: 'needs[1]' });
-    expect(p.message).to.equal('dependency cycle: T003 -> T005 -> T003');
-  });
-
-  it('bad duration: shows the accepted forms and the value', () => {
-    const p = onlyProblem('bad-duration.yaml');
-    expect(p).to.include({ line: 6, col: 14, task: 'T001', field: 'timeout' });
-    expect(p.message).to.match(/not a duration: .*500ms \/ 30s \/ 5m \/ 1h, got string "10 minutes"/);
-  });
-
-  it('empty task list', () => {
-    const p = onlyProblem('empty-tasks.yaml');
-    expect(p).to.include({ line: 3, col: 8, field: 'tasks' });
-    expect(p.message).to.match(/no tasks/);
-  });
-
-  it('agents with duplicate names', () => {
-    const p = onlyProblem('duplicate-agents.yaml');
-    expect(p).to.include({ line: 6, col: 13, agent: 'Builder', field: 'name' });
-    expect(p.message).to.equal("duplicate agent name 'Builder' (first defined at line 4)");
-  });
-
-  it('agent quad out of range: lists the quads that exist', () => {
-    const p = onlyProblem('agent-quad-range.yaml');
-    expect(p).to.include({ line: 9, col: 26, agent: 'Stray', field: 'quad' });
-    expect(p.message).to.equal("quad 3 is out of range: the plan's quads are 1, 2");
-  });
+  /** One problem each: where it is placed, and its message (exact, or a pattern). */
+  const cases: Array<{ title: string; fixture: string; at: Partial<PlanProblem>; message: string | RegExp }> = [
+    { title: 'YAML syntax error: placed where the unclosed quote opens, in its task and field', fixture: 'syntax-error.yaml', at: { line: 5, col: 10, task: 'T001', field: 'run' }, message: /^YAML syntax error: .*never closed/ },
+    { title: 'unknown field, with a did-you-mean', fixture: 'unknown-field.yaml', at: { line: 8, col: 5, task: 'T002', field: 'neds' }, message: "unknown field 'neds' (did you mean 'needs'?)" },
+    { title: 'wrong type: says what was expected and what was found', fixture: 'wrong-type.yaml', at: { line: 6, col: 14, task: 'T001', field: 'retries' }, message: 'expected a number, got string "three"' },
+    { title: 'duplicate task ids: the second one, pointing back at the first', fixture: 'duplicate-ids.yaml', at: { line: 8, col: 9, task: 'T001', field: 'id' }, message: "duplicate task id 'T001' (first defined at line 4)" },
+    { title: 'unknown needs, with a did-you-mean', fixture: 'unknown-needs.yaml', at: { line: 8, col: 19, task: 'T002', field: 'needs[1]' }, message: "needs unknown task 'T0001' (did you mean 'T001'?)" },
+    { title: 'self-dependency', fixture: 'self-dependency.yaml', at: { line: 8, col: 19, task: 'T002', field: 'needs[1]' }, message: /T002.*needs itself/ },
+    { title: 'cycle: printed from the task listed first, at the need that closes it', fixture: 'cycle.yaml', at: { line: 11, col: 19, task: 'T003', field: 'needs[1]' }, message: 'dependency cycle: T003 -> T005 -> T003' },
+    { title: 'bad duration: shows the accepted forms and the value', fixture: 'bad-duration.yaml', at: { line: 6, col: 14, task: 'T001', field: 'timeout' }, message: /not a duration: .*500ms \/ 30s \/ 5m \/ 1h, got string "10 minutes"/ },
+    { title: 'empty task list', fixture: 'empty-tasks.yaml', at: { line: 3, col: 8, field: 'tasks' }, message: /no tasks/ },
+    { title: 'agents with duplicate names', fixture: 'duplicate-agents.yaml', at: { line: 6, col: 13, agent: 'Builder', field: 'name' }, message: "duplicate agent name 'Builder' (first defined at line 4)" },
+    { title: 'agent quad out of range: lists the quads that exist', fixture: 'agent-quad-range.yaml', at: { line: 9, col: 26, agent: 'Stray', field: 'quad' }, message: "quad 3 is out of range: the plan's quads are 1, 2" },
+  ];
+  for (const c of cases) {
+    it(c.title, () => {
+      const p = onlyProblem(c.fixture);
+      expect(p).to.include(c.at);
+      if (typeof c.message === 'string') expect(p.message).to.equal(c.message);
+      else expect(p.message).to.match(c.message);
+    });
+  }
 
   it('YAML alias-expansion bomb ("billion laughs") is refused, quickly', () => {
     const t0 = Date.now();

@@ -5,7 +5,7 @@
  * Damaged files and `state recover` are in state-store-recovery.test.ts.
  */
 import { expect } from 'chai';
-import { appendFileSync, existsSync, readdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, renameSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { journalName } from '../state/journal.js';
 import { FileStateStore, loadSnapshot, writeGeneration } from '../state/store.js';
@@ -213,5 +213,64 @@ describe('state store (crash windows, one process)', function () {
     expect(files).to.include.members(['state.json', 'state.json.prev']);
     for (const f of files) expect(mode(join(dir, f)), f).to.equal(0o600);
     expect(files.filter((f) => f.includes('.tmp-')), 'no temp files left').to.deep.equal([]);
+  });
+});
+
+describe('state store: a state replaced as a whole (reset, run --fresh)', function () {
+  this.timeout(60_000);
+  let dir: string;
+  beforeEach(() => {
+    dir = join(tempDir('orch-'), '.orchestrator');
+  });
+  afterEach(() => removeDir(join(dir, '..')));
+
+  /** What reset and --fresh do: the folder moved aside, a new state created in its place. */
+  async function replace(runId: string): Promise<FileStateStore> {
+    renameSync(dir, `${dir}.old-1`);
+    const st = counterState();
+    st.meta.runId = runId;
+    return FileStateStore.create(dir, st);
+  }
+
+  it('a reader at generation 0, offset 0 sees the new state, not the new journal applied to the old one', async () => {
+    await (await FileStateStore.create(dir, counterState())).close();
+    const reader = await fresh(dir);
+    expect(reader.read().meta.runId).to.equal('test');
+    const next = await replace('second');
+    await next.transaction(increment('b'));
+    expect(reader.read().meta.runId).to.equal('second');
+    expect(counter(reader)).to.include({ attempts: 1, agent: 'b' });
+  });
+
+  it('a reader whose generation, sequence and offset all match the new run reloads; watchers are told; writes go to the new state', async () => {
+    const first = await FileStateStore.create(dir, counterState());
+    await first.transaction(increment('a'));
+    const reader = await fresh(dir);
+    const seen: string[] = [];
+    const stop = reader.watch((st) => seen.push(`${st.meta.runId}:${st.tasks[COUNTER]!.agent}`), 20);
+    expect(seen).to.deep.equal(['test:a']);
+    const next = await replace('second');
+    // The same transaction shape: the new journal has the same length, the same sequence.
+    await next.transaction(increment('b'));
+    expect(statSync(join(dir, journalName(0))).size).to.equal(statSync(join(`${dir}.old-1`, journalName(0))).size);
+    expect(reader.read().meta.runId).to.equal('second');
+    expect(counter(reader)).to.include({ attempts: 1, agent: 'b' });
+    const deadline = Date.now() + 10_000;
+    while (!seen.includes('second:b') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    stop();
+    expect(seen).to.include('second:b');
+    expect(await reader.transaction(increment('a'))).to.equal(2);
+    expect(counter(await fresh(dir))).to.include({ attempts: 2, agent: 'a' });
+    expect(counter(await fresh(`${dir}.old-1`)), 'the old state is left alone').to.include({ attempts: 1, agent: 'a' });
+  });
+
+  it('its own compactions do not make a store reload (same identity recorded under the lock)', async () => {
+    const a = await FileStateStore.create(dir, counterState(), { compactBytes: 1000 });
+    for (let i = 0; i < 40; i++) await a.transaction(increment('a'));
+    expect(loadSnapshot(join(dir, 'state.json')).gen).to.be.above(0);
+    const loads = (a as unknown as { loads: number }).loads;
+    for (let i = 0; i < 40; i++) await a.transaction(increment('a'));
+    expect((a as unknown as { loads: number }).loads, 'full loads after its own compactions').to.equal(loads);
+    expect(counter(a).attempts).to.equal(80);
   });
 });

@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { removeDir, tempDir, waitFor } from './helpers/cli.js';
+import { tempDir, waitFor } from './helpers/cli.js';
 import { doneCount, runState, TestServer } from './helpers/tmux-server.js';
 
 /** Eight short tasks, and a gate the test opens once the respawn was seen (so the run outlasts it). */
@@ -24,11 +24,7 @@ describe('quad terminal: keep-alive respawns a killed worker in its pane (real t
     server = new TestServer();
     dir = tempDir('quadterm-');
   });
-  afterEach(async () => {
-    await server.cli(['stop', '--socket', server.socket, '--run-dir', dir, '--grace', '1000']).catch(() => undefined);
-    await server.kill();
-    removeDir(dir);
-  });
+  afterEach(() => server.cleanUp(dir));
 
   it('a SIGKILLed quad pane process comes back in the same pane and the run completes', async () => {
     const plan = join(dir, 'steady.yaml');

@@ -8,7 +8,7 @@ import { CONTROL_ROLE, paneSpecs, parseSize, quadTitle, tiledPaneSize, tiledShap
 import { buildCommands } from '../panes/launch.js';
 import { cellLines, gridShape, renderGrid, shortName, type AgentCell } from '../panes/quad-grid.js';
 import { parsePaneLine, PANE_FORMAT, Tmux } from '../panes/tmux.js';
-import { parseStat } from '../panes/tmux-process-tree.js';
+import { parseStat } from '../workers/process-tree.js';
 import { agentLines, statusLines, summaryLines } from '../panes/control-view.js';
 import type { State } from '../state/schema.js';
 import type { Plan } from '../orchestrator/plan-types.js';

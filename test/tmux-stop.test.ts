@@ -32,11 +32,7 @@ describe('quad terminal: stop leaves nothing behind (real tmux, private socket)'
     plan = join(dir, 'sleepy.yaml');
     writeFileSync(plan, SLEEPY);
   });
-  afterEach(async () => {
-    await server.cli(['stop', '--socket', server.socket, '--run-dir', dir, '--grace', '1000']).catch(() => undefined);
-    await server.kill();
-    removeDir(dir);
-  });
+  afterEach(() => server.cleanUp(dir));
 
   /** Launches the sleepy plan and returns every process below the panes once all three tasks run. */
   async function launchSleepy(): Promise<number[]> {
@@ -48,7 +44,7 @@ describe('quad terminal: stop leaves nothing behind (real tmux, private socket)'
     }, 60_000, 250);
     // The control process is up (it records the interruption later).
     const control = (await server.panes()).find((p) => p.role === 'control')!;
-    await waitFor('the control pane drawing', async () => ((await server.capture(control.id)).includes('groups:') ? true : undefined), 30_000, 200)
+    await waitFor('the control pane drawing', async () => (/groups:|Agents/.test(await server.capture(control.id)) ? true : undefined), 30_000, 200)
       .catch(async (e) => {
         throw new Error(`${(e as Error).message}; control pane:\n${await server.capture(control.id)}`);
       });

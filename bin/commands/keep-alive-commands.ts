@@ -1,25 +1,16 @@
 /** keep-alive (the monitor as its own process) and ha (high-availability mode). */
 import { Option, type Command } from 'commander';
-import { parseDuration } from '../../orchestrator/duration.js';
-import { UsageError } from '../../orchestrator/errors.js';
 import { haMain } from '../../orchestrator/ha.js';
 import { keepAliveMain } from '../../orchestrator/keep-alive-main.js';
 import { resolveRunDir } from '../../orchestrator/paths.js';
-import { intOption } from './shared.js';
-
-/** --interval: a duration (500ms, 2s, or seconds as a number) from 200 ms to 10 s. */
-export function intervalOption(v: string): number {
-  const ms = parseDuration(/^\d+(\.\d+)?$/.test(v) ? Number(v) : v);
-  if (ms === undefined || ms < 200 || ms > 10_000) throw new UsageError(`--interval must be a duration from 200ms to 10s (e.g. 2s, 500ms), got '${v}'`);
-  return ms;
-}
+import { INTERVAL_HELP, intervalOption, intOption } from './shared.js';
 
 export function registerKeepAliveCommands(program: Command): void {
   program
     .command('keep-alive')
     .description('supervise the worker groups of a run: restart crashed or hung ones (backoff 1-16 s, at most 5), requeue their tasks, raise alerts')
     .option('--run-dir <dir>', 'run directory (default: $ORCHESTRATOR_RUN_DIR or the current directory)')
-    .option('--interval <duration>', "check interval, 200ms..10s (default: the plan's keep_alive.interval, 2s)", intervalOption)
+    .option('--interval <duration>', INTERVAL_HELP, intervalOption)
     .addOption(new Option('--with-control', 'also keep the control process of `orchestrator ha` alive').hideHelp())
     .action(async (o: { runDir?: string; interval?: number; withControl?: boolean }) => {
       process.exitCode = await keepAliveMain({ runDir: resolveRunDir(o.runDir), intervalMs: o.interval, withControl: o.withControl });
@@ -33,7 +24,7 @@ export function registerKeepAliveCommands(program: Command): void {
     .option('--quads <q>', "number of worker groups (default: the plan's, 3)", intOption('--quads', 1, 8))
     .option('--run-dir <dir>', 'run directory (default: $ORCHESTRATOR_RUN_DIR or the current directory)')
     .option('--fresh', 'start over: move the old state aside')
-    .option('--interval <duration>', "keep-alive check interval, 200ms..10s (default: the plan's, 2s)", intervalOption)
+    .option('--interval <duration>', INTERVAL_HELP, intervalOption)
     .addOption(new Option('--control', 'take over as the control process of a run already going').hideHelp())
     .action(async (plan: string | undefined, o: { agents?: number; quads?: number; runDir?: string; fresh?: boolean; interval?: number; control?: boolean }) => {
       process.exitCode = await haMain({ plan, runDir: resolveRunDir(o.runDir), agents: o.agents, quads: o.quads, fresh: o.fresh, intervalMs: o.interval, control: o.control });

@@ -2,12 +2,13 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../orchestrator/errors.js';
 import { resolveRunDir, runPaths } from '../../orchestrator/paths.js';
-import { controlMain } from '../../panes/control.js';
+import { controlMain, type ControlRun } from '../../panes/control.js';
+import { DashboardControlView } from '../../panes/dashboard/dashboard-control-view.js';
 import { launchMain, sessionFlags } from '../../panes/launch.js';
 import { parseSize } from '../../panes/layout.js';
 import { stopMain } from '../../panes/tmux-stop.js';
 import { Tmux } from '../../panes/tmux.js';
-import { intOption } from './shared.js';
+import { INTERVAL_HELP, intervalOption, intOption } from './shared.js';
 
 const SESSION_HELP = 'tmux session name (default: $ORCHESTRATOR_SESSION or "orchestrator")';
 const SOCKET_HELP = 'private tmux server socket name, as tmux -L (default: $ORCHESTRATOR_TMUX_SOCKET, else your default tmux server)';
@@ -31,8 +32,10 @@ export function registerPaneCommands(program: Command): void {
     .option('--quads <q>', 'number of worker groups (default: the plan\'s, 3)', intOption('--quads', 1, 8))
     .option('--fresh', 'start over: move the old state aside')
     .option('--size <COLSxROWS>', 'window size while detached (default: this terminal\'s, else 80x24)', sizeOption)
-    .action(async (plan: string | undefined, o: { attach?: boolean; session?: string; socket?: string; runDir?: string; agents?: number; quads?: number; fresh?: boolean; size?: { width: number; height: number } }) => {
-      process.exitCode = await launchMain({ ...o, plan, runDir: resolveRunDir(o.runDir) });
+    .option('--interval <duration>', INTERVAL_HELP, intervalOption)
+    .action(async (plan: string | undefined, o: { attach?: boolean; session?: string; socket?: string; runDir?: string; agents?: number; quads?: number; fresh?: boolean; size?: { width: number; height: number }; interval?: number }) => {
+      const { interval, ...rest } = o;
+      process.exitCode = await launchMain({ ...rest, plan, runDir: resolveRunDir(o.runDir), intervalMs: interval });
     });
 
   program
@@ -63,11 +66,14 @@ export function registerPaneCommands(program: Command): void {
 
   program
     .command('control')
-    .description('the control pane of a quad session: live status and the keep-alive monitor (started by launch)')
+    .description('the control pane of a quad session: the live dashboard and the keep-alive monitor (started by launch)')
     .option('--run-dir <dir>', 'run directory')
     .option('--session <name>', SESSION_HELP)
     .option('--socket <name>', SOCKET_HELP)
-    .action(async (o: { runDir?: string; session?: string; socket?: string }) => {
-      process.exitCode = await controlMain({ runDir: resolveRunDir(o.runDir), session: o.session, socket: o.socket });
+    .option('--plain', 'the plain live status view instead of the dashboard')
+    .action(async (o: { runDir?: string; session?: string; socket?: string; plain?: boolean }) => {
+      // The dashboard on a terminal; it falls back to the plain view by itself without one.
+      const view = o.plain ? undefined : (run: ControlRun) => new DashboardControlView(run.paths.runDir, run.plan);
+      process.exitCode = await controlMain({ runDir: resolveRunDir(o.runDir), session: o.session, socket: o.socket, view });
     });
 }

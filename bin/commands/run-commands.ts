@@ -4,7 +4,7 @@ import { resolveRunDir } from '../../orchestrator/paths.js';
 import { runMain } from '../../orchestrator/run.js';
 import { workerMain } from '../../workers/worker-main.js';
 import { QuadView } from '../../panes/quad-view.js';
-import { intOption } from './shared.js';
+import { INTERVAL_HELP, intervalOption, intOption } from './shared.js';
 
 export function registerRunCommands(program: Command): void {
   program
@@ -15,8 +15,9 @@ export function registerRunCommands(program: Command): void {
     .option('--quads <q>', 'number of worker groups (default: the plan\'s, 3)', intOption('--quads', 1, 8))
     .option('--run-dir <dir>', 'run directory (default: $ORCHESTRATOR_RUN_DIR or the current directory)')
     .option('--fresh', 'start over: move the old state aside')
-    .action(async (plan: string | undefined, o: { agents?: number; quads?: number; runDir?: string; fresh?: boolean }) => {
-      process.exitCode = await runMain({ plan, runDir: resolveRunDir(o.runDir), agents: o.agents, quads: o.quads, fresh: o.fresh });
+    .option('--interval <duration>', INTERVAL_HELP, intervalOption)
+    .action(async (plan: string | undefined, o: { agents?: number; quads?: number; runDir?: string; fresh?: boolean; interval?: number }) => {
+      process.exitCode = await runMain({ plan, runDir: resolveRunDir(o.runDir), agents: o.agents, quads: o.quads, fresh: o.fresh, intervalMs: o.interval });
     });
 
   program

@@ -7,7 +7,7 @@ import { formatDuration } from '../../orchestrator/duration.js';
 import { retryTask } from '../../orchestrator/lifecycle.js';
 import { loadPlan } from '../../orchestrator/plan.js';
 import { resolveRunDir, runPaths } from '../../orchestrator/paths.js';
-import { statusJson, table, taskTable } from '../../orchestrator/report.js';
+import { pathText, statusJson, table, taskTable } from '../../orchestrator/report.js';
 import { statusText } from '../../panes/dashboard/status-text.js';
 import { buildViewModel } from '../../panes/dashboard/view-model.js';
 import { moveAside } from '../../orchestrator/run-setup.js';
@@ -31,7 +31,7 @@ export function registerStateCommands(program: Command): void {
       say();
       for (const q of plan.quads) say(`quad ${q.id} · ${q.name}: ${plan.agents.filter((a) => a.quad === q.id).map((a) => a.name).join(', ')}`);
       say();
-      say(`critical path: ${ctx.critical.path.join(' -> ')} (${formatDuration(ctx.critical.length)} estimated)`);
+      say(`critical path: ${pathText(ctx.critical.path)} (${formatDuration(ctx.critical.length)} estimated)`);
       say(`lower bound on makespan: ${formatDuration(ctx.lowerBoundMs)} (max of critical path and total work / ${plan.agents.length} agents; estimates: learned, plan 'estimate', else 1s per task)`);
     });
 

@@ -114,7 +114,7 @@ export class Dashboard {
   }
 
   private async tick(): Promise<void> {
-    if (!this.source.run || this.source.replaced()) return this.attach();
+    if (!this.source.run) return this.attach();
     await this.sampler.sample();
     if (this.panels && !this.stopped) paintCharts(this.panels, this.sampler.history);
     this.schedule();

@@ -6,6 +6,7 @@
 import { DEFAULT_ESTIMATE_MS } from '../../orchestrator/context.js';
 import { criticalPath, lowerBound, priorities, type Graph } from '../../orchestrator/graph.js';
 import type { Plan } from '../../orchestrator/plan-types.js';
+import { runMakespanMs } from '../../orchestrator/run-span.js';
 import type { State } from '../../state/schema.js';
 
 export interface RunTiming {
@@ -73,14 +74,7 @@ export function runTiming(plan: Plan, g: Graph, s: State, now: number): RunTimin
   });
   const cp = g.ids.length ? criticalPath(g, durations) : { length: 0, path: [] };
   const agents = Math.max(1, plan.agents.length);
-  let first = Infinity;
-  let last = 0;
-  for (const t of Object.values(s.tasks)) {
-    if (t.claimedAt !== undefined && t.claimedAt >= s.meta.startedAt) first = Math.min(first, t.claimedAt);
-    if (t.finishedAt !== undefined && t.finishedAt >= s.meta.startedAt) last = Math.max(last, t.finishedAt);
-  }
   const running = s.meta.status === 'running';
-  if (running && Number.isFinite(first)) last = now;
   const chain = longestChain(g, remaining);
   let total = 0;
   for (const r of remaining) total += r;
@@ -89,7 +83,7 @@ export function runTiming(plan: Plan, g: Graph, s: State, now: number): RunTimin
     criticalPath: cp.path,
     criticalMs: cp.length,
     lowerBoundMs: lowerBound(durations, cp.length, agents),
-    makespanMs: Number.isFinite(first) && last > first ? last - first : 0,
+    makespanMs: runMakespanMs(s, running ? now : undefined),
     elapsedMs: Math.max(0, (running ? now : s.meta.finishedAt ?? now) - s.meta.startedAt),
     etaMs: running ? Math.max(chain.length, total / agents) : undefined,
     etaPath: chain.path,

@@ -6,8 +6,8 @@
 import { cpus, freemem, totalmem } from 'node:os';
 import pidusage from 'pidusage';
 import type { State } from '../../state/schema.js';
+import { clockTicks, descendants, HAS_PROC, readProcTable, type ProcTable } from '../../workers/process-tree.js';
 import { queryGpu, type GpuProbeOptions, type GpuSample } from './gpu-probe.js';
-import { descendants, HAS_PROC, procConstants, readProcTable, type ProcInfo } from './proc-table.js';
 
 export interface MetricsSample {
   at: number;
@@ -35,7 +35,7 @@ export interface SamplerOptions {
   /** GPU probe; `false` disables it. */
   gpu?: GpuProbeOptions | false;
   history?: number;
-  readTable?: () => Map<number, ProcInfo>;
+  readTable?: () => ProcTable;
 }
 
 function cpuTimes(): { idle: number; total: number } {
@@ -96,9 +96,8 @@ export class MetricsSampler {
     const table = (this.o.readTable ?? readProcTable)();
     let mem = 0;
     let ticks = 0;
-    const pids = descendants(table, roots);
-    for (const pid of pids) {
-      const p = table.get(pid)!;
+    const procs = descendants(roots, table);
+    for (const p of procs) {
       mem += p.rssBytes;
       ticks += p.ticks;
     }
@@ -106,8 +105,8 @@ export class MetricsSampler {
     // drops when a whole tree ends: clamp that to zero instead of reporting negative load.
     const delta = this.lastTicks === undefined ? 0 : Math.max(0, ticks - this.lastTicks);
     this.lastTicks = ticks;
-    const cpu = (100 * delta) / procConstants().tick / dt / Math.max(1, cpus().length);
-    return { cpu, mem, procs: pids.size };
+    const cpu = (100 * delta) / clockTicks() / dt / Math.max(1, cpus().length);
+    return { cpu, mem, procs: procs.length };
   }
 }
 

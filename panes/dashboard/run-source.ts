@@ -1,11 +1,11 @@
 /**
  * Following one run directory for a viewer: waiting until a run exists, opening its store and
  * plan, reading the state lock-free with the run's events (logs/events.jsonl, incrementally),
- * and noticing when the run is replaced — a fresh run moves the state aside and creates a new
- * one, which a long-lived store would not see when the generation and offset happen to match.
+ * and noticing when the run is replaced: a fresh run moves the state aside and creates a new
+ * one, which the store reloads by itself (it checks the snapshot file's identity on every
+ * read), so the new run id shows up here and the source re-attaches.
  */
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { buildContext, type RunContext } from '../../orchestrator/context.js';
 import type { RunPaths } from '../../orchestrator/paths.js';
 import type { Plan } from '../../orchestrator/plan-types.js';
@@ -25,20 +25,11 @@ export interface AttachedRun {
 
 export type Snapshot = { state: State; events: readonly RunEvent[] } | { error: string };
 
-const inode = (file: string) => {
-  try {
-    return statSync(file).ino;
-  } catch {
-    return -1;
-  }
-};
-
 export class RunSource {
   run?: AttachedRun;
   private tail?: EventTail;
   private events: RunEvent[] = [];
   private startedAt = 0;
-  private snapshotIno = -1;
   private unwatch?: () => void;
   private attaching = false;
 
@@ -59,7 +50,6 @@ export class RunSource {
       const plan = readRunPlan(this.paths);
       this.run = { store, plan, ctx: buildContext(plan, s.meta.learned), runId: s.meta.runId };
       this.startedAt = s.meta.startedAt;
-      this.snapshotIno = inode(store.snapshotFile);
       this.tail = new EventTail(this.paths.events);
       this.events = [];
       this.unwatch = store.watch(() => this.onChange(), this.pollMs);
@@ -69,11 +59,6 @@ export class RunSource {
     } finally {
       this.attaching = false;
     }
-  }
-
-  /** True when the snapshot file is no longer the one opened (a fresh run, or a compaction). */
-  replaced(): boolean {
-    return !!this.run && inode(join(this.paths.stateDir, 'state.json')) !== this.snapshotIno;
   }
 
   /** The latest state (lock-free) and this run's events; an error detaches. */
@@ -88,7 +73,7 @@ export class RunSource {
       return { error: `The run's state became unreadable:\n${(e as Error).message}\nRetrying every second…   q quits.` };
     }
     if (state.meta.runId !== run.runId) {
-      // Resumed or restarted in place: the plan copy and the time axis may have changed.
+      // Replaced (reset, --fresh) or restarted in place: the plan copy and the time axis may have changed.
       this.detach();
       return { error: 'The run was restarted; re-opening it…' };
     }

@@ -3,7 +3,7 @@
  * progress, counts, ETA, per-quad done, agents with restarts, failed/blocked tasks, alerts.
  * Built from the same view model as the dashboard. Pure.
  */
-import { table } from '../../orchestrator/report.js';
+import { pathText, table } from '../../orchestrator/report.js';
 import type { DashboardModel } from './view-model.js';
 import { agentCells, agentColumns, alertLine, bar, countsText, dur, etaText } from './view-text.js';
 
@@ -14,7 +14,7 @@ export function statusText(m: DashboardModel, o: { width?: number; alerts?: numb
   out.push(`${st.planName}: ${st.runStatus}${st.paused ? ' (paused: claiming stopped)' : ''} — ${countsText(p, ', ')}`);
   out.push(`${bar(p.percent, 32)} ${p.done}/${p.total} done (${p.percent}%)`);
   out.push(`elapsed ${dur(st.elapsedMs)} · makespan ${dur(st.makespanMs)} vs lower bound ${dur(st.lowerBoundMs)} · ETA ${etaText(st)}`);
-  if (st.criticalPath.length) out.push(`critical path: ${st.criticalPath.join(' -> ')}`);
+  if (st.criticalPath.length) out.push(`critical path: ${pathText(st.criticalPath)}`);
   out.push(`quads: ${m.quads.map((q) => `${q.id} ${q.name} ${q.done} done${q.running ? `, ${q.running} running` : ''} (${q.group}${q.restarts ? `, ${q.restarts} restarts` : ''})`).join(' · ')}`);
   out.push('');
   // Plain text has no width limit worth cutting names for: size the columns to the content.

@@ -71,11 +71,5 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> 
   }
 }
 
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+/** Alive and not a zombie: the one /proc-based check (pid 1 here may never reap an orphan). */
+export { pidAlive } from '../../workers/process-tree.js';

@@ -8,9 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI_JS } from '../../orchestrator/paths.js';
-import { allProcs, environ, type ProcInfo } from '../../orchestrator/process-tree.js';
 import type { State } from '../../state/schema.js';
 import { FileStateStore } from '../../state/store.js';
+import { cmdline, findByEnv, type Proc } from '../../workers/process-tree.js';
 
 export const MARK = 'ORCH_KEEPALIVE_TEST_MARK';
 
@@ -34,8 +34,8 @@ export function startCli(args: string[], dir: string, env: Record<string, string
 }
 
 /** Live (non-zombie) processes carrying the marker. */
-export function markedProcs(mark: string): ProcInfo[] {
-  return allProcs().filter((p) => p.pid !== process.pid && p.state !== 'Z' && environ(p.pid).get(MARK) === mark);
+export function markedProcs(mark: string): Proc[] {
+  return findByEnv((env) => env.get(MARK) === mark);
 }
 
 /** Fails when, after up to `ms`, some process of the run is still alive; kills them in that case. */
@@ -47,20 +47,14 @@ export async function expectNoSurvivors(mark: string, ms = 10_000): Promise<void
     left = markedProcs(mark);
   }
   if (!left.length) return;
-  const desc = left.map((p) => `${p.pid} (${readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim()})`).join('; ');
+  const desc = left.map((p) => `${p.pid} (${cmdline(p.pid).join(' ')})`).join('; ');
   killMarked(mark);
   throw new Error(`processes of the run survived: ${desc}`);
 }
 
 /** Cleanup after a failed test: SIGKILL whatever still carries the marker. */
 export function killMarked(mark: string): void {
-  for (const p of markedProcs(mark)) {
-    try {
-      process.kill(p.pid, 'SIGKILL');
-    } catch {
-      // Gone.
-    }
-  }
+  for (const p of markedProcs(mark)) tryKill(p.pid);
 }
 
 /** The state as a fresh reader sees it (snapshot + journal), or undefined before it exists. */

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { cli, waitFor, type CliResult } from './cli.js';
+import { cli, removeDir, waitFor, type CliResult } from './cli.js';
 import { FileStateStore } from '../../state/store.js';
 import type { State } from '../../state/schema.js';
 
@@ -52,6 +52,13 @@ export class TestServer {
   /** The orchestrator CLI aimed at this server (flags first, so nothing falls back to the default server). */
   cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
     return cli(args, { env: { ORCHESTRATOR_TMUX_SOCKET: this.socket, ...env } });
+  }
+
+  /** After a test: stops the run in `runDir` on this server, ends the server and removes `runDir`. */
+  async cleanUp(runDir: string): Promise<void> {
+    await this.cli(['stop', '--socket', this.socket, '--run-dir', runDir, '--grace', '1000']).catch(() => undefined);
+    await this.kill();
+    removeDir(runDir);
   }
 
   /** Ends our server and every process it still has, and removes its socket file. */
