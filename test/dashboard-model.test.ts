@@ -169,6 +169,11 @@ describe('dashboard view model (pure)', () => {
     expect(m.status.lowerBoundMs).to.equal(3000);
     expect(m.status.makespanMs).to.equal(1405);
     expect(etaText(m.status)).to.match(/^~1\.\d+s$/);
+    // y now runs far past its 1 s estimate: the ETA is only a lower bound, and says so.
+    const late = buildViewModel({ state: sim.s, plan: sim.plan, now: 32_000 });
+    expect(late.status.etaOverrun).to.equal(true);
+    expect(etaText(late.status)).to.match(/^≥/);
+    expect(m.status.etaOverrun).to.equal(false);
   });
 
   it('falls back to the mean of finished durations when nothing is learned, and stops at the end', () => {

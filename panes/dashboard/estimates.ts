@@ -23,6 +23,8 @@ export interface RunTiming {
   etaMs?: number;
   /** The chain that bounds the ETA (remaining tasks only). */
   etaPath: string[];
+  /** Some running attempt has outrun its estimate: the ETA is a lower bound, not a guess. */
+  etaOverrun: boolean;
 }
 
 /** Mean duration of the tasks done in this state; the default estimate when none are. */
@@ -59,6 +61,7 @@ export function runTiming(plan: Plan, g: Graph, s: State, now: number): RunTimin
   const byId = new Map(plan.tasks.map((t) => [t.id, t]));
   const durations = new Float64Array(g.ids.length);
   const remaining = new Float64Array(g.ids.length);
+  let overrun = false;
   g.ids.forEach((id, i) => {
     const t = s.tasks[id];
     const est = s.meta.learned[id] ?? byId.get(id)?.estimateMs ?? fallback;
@@ -69,6 +72,7 @@ export function runTiming(plan: Plan, g: Graph, s: State, now: number): RunTimin
     durations[i] = est;
     if (!t || t.status === 'failed' || t.status === 'blocked') return; // will not run unless retried
     const ran = t.status === 'running' && t.startedAt ? now - t.startedAt : 0;
+    if (ran > est) overrun = true;
     // An attempt running past its estimate still needs a moment: never count it as finished.
     remaining[i] = t.status === 'running' ? Math.max(est - ran, Math.min(est, 250)) : est;
   });
@@ -87,5 +91,6 @@ export function runTiming(plan: Plan, g: Graph, s: State, now: number): RunTimin
     elapsedMs: Math.max(0, (running ? now : s.meta.finishedAt ?? now) - s.meta.startedAt),
     etaMs: running ? Math.max(chain.length, total / agents) : undefined,
     etaPath: chain.path,
+    etaOverrun: running && overrun,
   };
 }

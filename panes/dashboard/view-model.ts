@@ -57,6 +57,8 @@ export interface StatusInfo {
   makespanMs: number;
   lowerBoundMs: number;
   etaMs?: number;
+  /** A running task is past its estimate: the ETA is at least etaMs. */
+  etaOverrun?: boolean;
   criticalPath: string[];
 }
 
@@ -157,7 +159,7 @@ export function buildViewModel(o: ModelInput): DashboardModel {
     status: {
       planName: s.meta.planName || plan.name, runStatus: s.meta.status, paused: s.meta.paused,
       elapsedMs: timing.elapsedMs, makespanMs: timing.makespanMs, lowerBoundMs: timing.lowerBoundMs,
-      etaMs: timing.etaMs, criticalPath: timing.criticalPath,
+      etaMs: timing.etaMs, etaOverrun: timing.etaOverrun, criticalPath: timing.criticalPath,
     },
     alerts: s.alerts.slice(-(o.maxAlerts ?? 20)),
     failed: ids('failed'),

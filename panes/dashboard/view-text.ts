@@ -17,7 +17,7 @@ export function fit(s: string, w: number): string {
 export function etaText(st: StatusInfo): string {
   if (st.runStatus === 'finished') return 'done';
   if (st.runStatus === 'interrupted') return 'interrupted';
-  return `~${dur(st.etaMs)}${st.paused ? ' (paused)' : ''}`;
+  return `${st.etaOverrun ? '≥' : '~'}${dur(st.etaMs)}${st.paused ? ' (paused)' : ''}`;
 }
 
 /** The status line's parts, in a long and a short wording. */
