@@ -4,6 +4,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { CORE_SCHEMA, load as loadYamlFast } from 'js-yaml';
 import { LineCounter, parseDocument } from 'yaml';
 import { PlanError, type PlanProblem } from './errors.js';
 import { parseDuration } from './duration.js';
@@ -40,29 +41,48 @@ export function loadPlan(file: string = DEFAULT_PLAN): Plan {
 
 /** Parses and validates plan text; `file` only labels messages and resolves nothing. */
 export function parsePlan(text: string, file: string): Plan {
-  return parseJsonFast(text, file) ?? parseYaml(text, file);
+  return parseFast(text, file) ?? parseYaml(text, file);
 }
 
 /**
- * JSON is YAML, but the yaml parser costs about 60 µs per task (0.6 s for 10 000) where
- * JSON.parse costs under 1 µs. Positions only matter when something is wrong, so a JSON plan
- * that validates is taken from here and any other is read again through YAML for its messages.
- * (A repeated key is last-wins here, as in JSON.parse.)
+ * The `yaml` parser keeps positions for precise messages but costs about 100 µs per task (1 s
+ * for 10 000); JSON.parse and js-yaml cost a tenth of that or less. Positions only matter when
+ * something is wrong, so a plan that validates is taken from here, and any plan with a problem
+ * (or anything unusual: aliases, custom tags, duplicate keys) is read again through `yaml` for
+ * its messages. (In JSON a repeated key is last-wins, as in JSON.parse.)
  */
-function parseJsonFast(text: string, file: string): Plan | undefined {
-  if (!/^\s*\{/.test(text)) return undefined;
+function parseFast(text: string, file: string): Plan | undefined {
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = /^\s*\{/.test(text) ? JSON.parse(text) : loadYamlFast(text, { schema: CORE_SCHEMA, json: false });
   } catch {
     return undefined;
   }
+  if (hasSharedNodes(raw)) return undefined;
   const parsed = planSchema.safeParse(raw);
   if (!parsed.success || checkPlan(raw, { at: (_p, message) => ({ file, message }), lineOf: () => undefined }).length) return undefined;
   return normalise(parsed.data, file);
 }
 
-function parseYaml(text: string, file: string): Plan {
+/**
+ * js-yaml resolves an alias to the same object: a node reached twice means aliases, which the
+ * full parser weighs against its expansion limit ("billion laughs") — leave those to it.
+ */
+function hasSharedNodes(root: unknown): boolean {
+  const seen = new Set<object>();
+  const stack: unknown[] = [root];
+  while (stack.length) {
+    const v = stack.pop();
+    if (v === null || typeof v !== 'object') continue;
+    if (seen.has(v)) return true;
+    seen.add(v);
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push(child);
+  }
+  return false;
+}
+
+/** The full parser (positions for every message); also what the fast path is checked against. */
+export function parseYaml(text: string, file: string): Plan {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const loc = new Locator(doc, lines, file);
