@@ -5,8 +5,8 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { CLI_JS, PACKAGE_ROOT, runPaths } from '../orchestrator/paths.js';
+import { dirname, join } from 'node:path';
+import { CLI_BIN, PACKAGE_ROOT, runPaths } from '../orchestrator/paths.js';
 import { readEvents } from '../state/events.js';
 import { TreeSampler } from './proc-sampler.js';
 import { dispatchOverheads, innerMakespan, type Sample } from './stats.js';
@@ -59,15 +59,16 @@ export function hookCpuSeconds(dir: string): number {
   return us / 1e6;
 }
 
-/** `orchestrator run PLAN --run-dir DIR --fresh` with 12 agents in 3 worker groups. */
+/** `bin/orchestrator run PLAN --run-dir DIR --fresh` (as users run it) with 12 agents in 3 worker groups. */
 export async function runOrchestrator(planFile: string, runDir: string, timeoutMs: number): Promise<Sample> {
   const cpuDir = join(runDir, '..', `${runDir.split('/').pop()}-cpu`);
   mkdirSync(cpuDir, { recursive: true });
   mkdirSync(runDir, { recursive: true });
   const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${CPU_HOOK}`.trim(), BENCH_CPU_DIR: cpuDir };
   // The plan names no agents: the defaults, 12 agents in 3 worker groups.
-  const args = [CLI_JS, 'run', planFile, '--run-dir', runDir, '--fresh'];
-  const r = await timed(process.execPath, args, { cwd: runDir, env, own: (c) => c === 'node', timeoutMs });
+  const args = ['run', planFile, '--run-dir', runDir, '--fresh'];
+  // The shell shim execs node (same process), so the process tree is the same as node's own.
+  const r = await timed(CLI_BIN, args, { cwd: runDir, env: { ...env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` }, own: (c) => c === 'node', timeoutMs });
   const paths = runPaths(runDir);
   const events = readEvents(paths.events);
   return {

@@ -27,7 +27,29 @@ export interface RunMainOptions extends RunOptions {
 /** After the run is over, workers get this long to leave on their own before they are stopped. */
 export const WIND_DOWN_MS = 10_000;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A sleep that wake() cuts short. */
+class Pause {
+  private early: (() => void) | undefined;
+
+  for(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => this.end(), ms);
+      this.early = () => {
+        clearTimeout(t);
+        this.early = undefined;
+        resolve();
+      };
+    });
+  }
+
+  wake(): void {
+    this.end();
+  }
+
+  private end(): void {
+    this.early?.();
+  }
+}
 
 export async function interrupt(store: FileStateStore): Promise<void> {
   await store.transaction((s) => {
@@ -54,7 +76,11 @@ export async function runMain(o: RunMainOptions): Promise<number> {
 
   const progress = followProgress(store, paths, plan, out);
   const intervalMs = o.intervalMs ?? plan.keepAliveIntervalMs;
-  const supervisor = new ChildSupervisor(paths.runDir, () => monitor.tickSoon());
+  const pause = new Pause();
+  const supervisor = new ChildSupervisor(paths.runDir, () => {
+    monitor.tickSoon();
+    pause.wake(); // the last worker leaving ends the run now, not at the next look
+  });
   const monitor: KeepAlive = new KeepAlive({
     store, ctx, supervisor, intervalMs, launch: true,
     alerts: new AlertSink(paths.keepAliveLog, plan.alertCommand, resolve(paths.runDir, plan.workdir)),
@@ -73,7 +99,7 @@ export async function runMain(o: RunMainOptions): Promise<number> {
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
 
   monitor.start();
-  await waitForEnd(store, supervisor, monitor, () => interrupted, 2 * intervalMs + 1000);
+  await waitForEnd(store, supervisor, monitor, () => interrupted, 2 * intervalMs + 1000, pause);
   monitor.stop();
   await monitor.flushAlerts();
   progress.stop();
@@ -87,11 +113,11 @@ export async function runMain(o: RunMainOptions): Promise<number> {
  * after WIND_DOWN_MS). While it is running, it ends early only when no worker is alive and the
  * monitor has nothing to start for a while (every group given up or stopped).
  */
-async function waitForEnd(store: FileStateStore, supervisor: ChildSupervisor, monitor: KeepAlive, interrupted: () => boolean, idleMs: number): Promise<void> {
+async function waitForEnd(store: FileStateStore, supervisor: ChildSupervisor, monitor: KeepAlive, interrupted: () => boolean, idleMs: number, pause: Pause): Promise<void> {
   let overSince: number | undefined;
   let idleSince: number | undefined;
   for (;;) {
-    await sleep(100);
+    await pause.for(100);
     const alive = supervisor.anyAlive();
     let s: State | undefined;
     try {

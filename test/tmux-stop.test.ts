@@ -16,7 +16,7 @@ const SLEEPY = `version: 1
 name: sleepy
 workdir: work
 tasks:
-  - { id: s1, run: "sleep 1000" }
+  - { id: s1, run: "sleep 1000; true" }
   - { id: s2, run: "sh -c 'sleep 1000 & sleep 1000; wait'" }
   - { id: s3, run: "sleep 1000", pty: true }
 `;

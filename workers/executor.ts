@@ -2,17 +2,22 @@
  * Runs one command as a real process in its own process group: node:child_process for plain
  * commands, node-pty when the task wants a terminal. A timeout or a stop ends the whole tree,
  * and so does the command's own exit (a background grandchild must not outlive its task).
+ * A plain command string without any shell syntax is executed without the shell (see
+ * simple-command.ts).
  *
  * Plain commands used execa; it cost about 1.3 ms of CPU per spawn over a bare spawn (1.7 ms
  * against 0.4 ms, measured in a loop), more than the whole per-task budget of short tasks,
  * and nothing here needs its extras: output is streamed, errors are mapped below.
  */
 import { spawn } from 'node:child_process';
+import { realpathSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
+import { isAbsolute, resolve } from 'node:path';
 import type * as Pty from 'node-pty';
 import type { Command } from '../orchestrator/plan-types.js';
 import { groupAlive, signalGroup, trackGroup, untrackGroup } from './process-groups.js';
+import { simpleArgv } from './simple-command.js';
 
 /** node-pty is loaded by the first task that wants a terminal, not by every worker. */
 let ptyModule: typeof Pty | undefined;
@@ -47,6 +52,29 @@ function argv(cmd: Command): [string, string[]] {
   return typeof cmd === 'string' ? ['/bin/sh', ['-c', cmd]] : [cmd[0]!, cmd.slice(1)];
 }
 
+const pwds = new Map<string, string>();
+
+/**
+ * The PWD a shell started in `cwd` would export: the inherited one when it names that
+ * directory, else the physical path (what dash does at start-up). A command run without the
+ * shell gets the same.
+ */
+export function shellPwd(cwd: string, inherited: string | undefined): string {
+  const key = `${cwd}\0${inherited ?? ''}`;
+  let pwd = pwds.get(key);
+  if (pwd === undefined) {
+    try {
+      const here = statSync(cwd);
+      const there = inherited && isAbsolute(inherited) ? statSync(inherited, { throwIfNoEntry: false }) : undefined;
+      pwd = there && there.dev === here.dev && there.ino === here.ino ? inherited! : realpathSync(cwd);
+    } catch {
+      pwd = resolve(cwd);
+    }
+    pwds.set(key, pwd);
+  }
+  return pwd;
+}
+
 /** Ends a group: SIGTERM, then SIGKILL after the grace period if anything is left. */
 function endGroup(pgid: number): void {
   if (!signalGroup(pgid, 'SIGTERM')) return;
@@ -69,7 +97,16 @@ export async function execute(cmd: Command, o: ExecOptions): Promise<ExecResult>
   const onAbort = () => stop('abort');
   o.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const r = o.pty ? await runPty(file, args, o, (p) => (pgid = p)) : await runPlain(file, args, o, (p) => (pgid = p));
+    const setPgid = (p: number) => (pgid = p);
+    const direct = !o.pty && typeof cmd === 'string' ? simpleArgv(cmd) : undefined;
+    let r: Outcome | undefined;
+    if (direct) {
+      const env = { ...o.env, PWD: shellPwd(o.cwd, o.env.PWD ?? process.env.PWD) };
+      r = await runPlain(direct[0]!, direct.slice(1), { ...o, env }, setPgid);
+      // Could not start (not found, not executable): the shell says why, with its exit code, as always.
+      if (r.spawnError && !aborted && !timedOut) r = undefined;
+    }
+    r ??= o.pty ? await runPty(file, args, o, setPgid) : await runPlain(file, args, o, setPgid);
     return { ...r, timedOut, aborted, durationMs: performance.now() - started };
   } finally {
     clearTimeout(timer);

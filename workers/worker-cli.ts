@@ -5,6 +5,7 @@
  * group, and the full CLI (every command, tmux, dashboards) cost each of them about 0.1 s of
  * CPU and 7 MB more. Any other command line is handed to the full CLI.
  */
+import { tuneHeapForLongRun } from '../orchestrator/heap-tuning.js';
 import { resolveRunDir } from '../orchestrator/paths.js';
 import { workerMain } from './worker-main.js';
 
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
     await import('../bin/cli.js');
     return;
   }
+  tuneHeapForLongRun();
   try {
     const view = !args.plain && process.stdout.isTTY ? new (await import('../panes/quad-view.js')).QuadView(process.stdout) : undefined;
     process.exitCode = await workerMain({ runDir: resolveRunDir(args.runDir), quad: args.quad, view });

@@ -72,11 +72,13 @@ export class WorkerGroup {
   async run(): Promise<void> {
     await this.store.open();
     this.ctx = buildContext(this.plan, this.store.read().meta.learned);
+    // Everything a group does once comes before it announces itself (group-started): from then
+    // on its agents are free, and the time until they start their tasks is dispatch latency.
+    this.o.view.groupStarted(this.o.quad, this.agents);
+    for (const a of this.agents) this.agentLog(a, `ready in quad ${this.o.quad} (worker pid ${process.pid})`);
     this.reap(await this.tx((d) => groupStarted(d, this.ctx, this.o.quad, process.pid, this.agents)));
     // At least twice per keep-alive interval, so the monitor never mistakes a healthy group for hung.
     this.heartbeatTimer = setInterval(() => void this.beat(), heartbeatEveryMs(this.plan.keepAliveIntervalMs));
-    this.o.view.groupStarted(this.o.quad, this.agents);
-    for (const a of this.agents) this.agentLog(a, `ready in quad ${this.o.quad} (worker pid ${process.pid})`);
     try {
       await Promise.all(this.agents.map((a) => this.agentLoop(a)));
     } catch (e) {

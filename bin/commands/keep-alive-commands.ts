@@ -1,9 +1,8 @@
-/** keep-alive (the monitor as its own process) and ha (high-availability mode). */
+/** keep-alive (the monitor as its own process) and ha (high-availability mode); implementations load when run. */
 import { Option, type Command } from 'commander';
-import { haMain } from '../../orchestrator/ha.js';
-import { keepAliveMain } from '../../orchestrator/keep-alive-main.js';
+import { tuneHeapForLongRun } from '../../orchestrator/heap-tuning.js';
 import { resolveRunDir } from '../../orchestrator/paths.js';
-import { INTERVAL_HELP, intervalOption, intOption } from './shared.js';
+import { INTERVAL_HELP, intervalOption, intOption } from './options.js';
 
 export function registerKeepAliveCommands(program: Command): void {
   program
@@ -13,6 +12,8 @@ export function registerKeepAliveCommands(program: Command): void {
     .option('--interval <duration>', INTERVAL_HELP, intervalOption)
     .addOption(new Option('--with-control', 'also keep the control process of `orchestrator ha` alive').hideHelp())
     .action(async (o: { runDir?: string; interval?: number; withControl?: boolean }) => {
+      tuneHeapForLongRun();
+      const { keepAliveMain } = await import('../../orchestrator/keep-alive-main.js');
       process.exitCode = await keepAliveMain({ runDir: resolveRunDir(o.runDir), intervalMs: o.interval, withControl: o.withControl });
     });
 
@@ -27,6 +28,8 @@ export function registerKeepAliveCommands(program: Command): void {
     .option('--interval <duration>', INTERVAL_HELP, intervalOption)
     .addOption(new Option('--control', 'take over as the control process of a run already going').hideHelp())
     .action(async (plan: string | undefined, o: { agents?: number; quads?: number; runDir?: string; fresh?: boolean; interval?: number; control?: boolean }) => {
+      tuneHeapForLongRun();
+      const { haMain } = await import('../../orchestrator/ha.js');
       process.exitCode = await haMain({ plan, runDir: resolveRunDir(o.runDir), agents: o.agents, quads: o.quads, fresh: o.fresh, intervalMs: o.interval, control: o.control });
     });
 }

@@ -1,14 +1,14 @@
-/** The quad terminal: launch, attach, stop, and control (the control pane's process). */
+/**
+ * The quad terminal: launch, attach, stop, and control (the control pane's process).
+ * Implementations (tmux, execa, the dashboard) load when their command runs.
+ */
 import type { Command } from 'commander';
 import { UsageError } from '../../orchestrator/errors.js';
+import { tuneHeapForLongRun } from '../../orchestrator/heap-tuning.js';
 import { resolveRunDir, runPaths } from '../../orchestrator/paths.js';
-import { controlMain, type ControlRun } from '../../panes/control.js';
-import { DashboardControlView } from '../../panes/dashboard/dashboard-control-view.js';
-import { launchMain, sessionFlags } from '../../panes/launch.js';
+import type { ControlRun } from '../../panes/control.js';
 import { parseSize } from '../../panes/layout.js';
-import { stopMain } from '../../panes/tmux-stop.js';
-import { Tmux } from '../../panes/tmux.js';
-import { INTERVAL_HELP, intervalOption, intOption } from './shared.js';
+import { INTERVAL_HELP, intervalOption, intOption } from './options.js';
 
 const SESSION_HELP = 'tmux session name (default: $ORCHESTRATOR_SESSION or "orchestrator")';
 const SOCKET_HELP = 'private tmux server socket name, as tmux -L (default: $ORCHESTRATOR_TMUX_SOCKET, else your default tmux server)';
@@ -35,6 +35,7 @@ export function registerPaneCommands(program: Command): void {
     .option('--interval <duration>', INTERVAL_HELP, intervalOption)
     .action(async (plan: string | undefined, o: { attach?: boolean; session?: string; socket?: string; runDir?: string; agents?: number; quads?: number; fresh?: boolean; size?: { width: number; height: number }; interval?: number }) => {
       const { interval, ...rest } = o;
+      const { launchMain } = await import('../../panes/launch.js');
       process.exitCode = await launchMain({ ...rest, plan, runDir: resolveRunDir(o.runDir), intervalMs: interval });
     });
 
@@ -44,6 +45,7 @@ export function registerPaneCommands(program: Command): void {
     .option('--session <name>', SESSION_HELP)
     .option('--socket <name>', SOCKET_HELP)
     .action(async (o: { session?: string; socket?: string }) => {
+      const [{ Tmux }, { sessionFlags }] = await Promise.all([import('../../panes/tmux.js'), import('../../panes/launch.js')]);
       const tmux = Tmux.fromEnv(o);
       await tmux.ensureAvailable();
       if (!(await tmux.hasSession())) throw new UsageError(`no tmux session '${tmux.session}' is running${tmux.socket ? ` on socket ${tmux.socket}` : ''}; start one with: orchestrator launch${sessionFlags(tmux)}`);
@@ -61,6 +63,7 @@ export function registerPaneCommands(program: Command): void {
     .option('--run-dir <dir>', 'run directory (its recorded session is used when no session is named)')
     .option('--grace <ms>', 'how long processes get to stop cleanly before SIGKILL', intOption('--grace', 0, 60_000), 4000)
     .action(async (o: { session?: string; socket?: string; runDir?: string; grace: number }) => {
+      const { stopMain } = await import('../../panes/tmux-stop.js');
       process.exitCode = await stopMain({ paths: runPaths(resolveRunDir(o.runDir)), session: o.session, socket: o.socket, graceMs: o.grace });
     });
 
@@ -72,8 +75,11 @@ export function registerPaneCommands(program: Command): void {
     .option('--socket <name>', SOCKET_HELP)
     .option('--plain', 'the plain live status view instead of the dashboard')
     .action(async (o: { runDir?: string; session?: string; socket?: string; plain?: boolean }) => {
+      tuneHeapForLongRun();
       // The dashboard on a terminal; it falls back to the plain view by itself without one.
-      const view = o.plain ? undefined : (run: ControlRun) => new DashboardControlView(run.paths.runDir, run.plan);
+      const { controlMain } = await import('../../panes/control.js');
+      const Dashboard = o.plain ? undefined : (await import('../../panes/dashboard/dashboard-control-view.js')).DashboardControlView;
+      const view = Dashboard && ((run: ControlRun) => new Dashboard(run.paths.runDir, run.plan));
       process.exitCode = await controlMain({ runDir: resolveRunDir(o.runDir), session: o.session, socket: o.socket, view });
     });
 }

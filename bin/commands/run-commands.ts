@@ -1,10 +1,11 @@
-/** run (single terminal) and worker (one worker group). */
+/**
+ * run (single terminal) and worker (one worker group). Implementations are imported when their
+ * command runs: the `run` process then holds only what a run needs (no tmux, no dashboard).
+ */
 import type { Command } from 'commander';
+import { tuneHeapForLongRun } from '../../orchestrator/heap-tuning.js';
 import { resolveRunDir } from '../../orchestrator/paths.js';
-import { runMain } from '../../orchestrator/run.js';
-import { workerMain } from '../../workers/worker-main.js';
-import { QuadView } from '../../panes/quad-view.js';
-import { INTERVAL_HELP, intervalOption, intOption } from './shared.js';
+import { INTERVAL_HELP, intervalOption, intOption } from './options.js';
 
 export function registerRunCommands(program: Command): void {
   program
@@ -17,6 +18,8 @@ export function registerRunCommands(program: Command): void {
     .option('--fresh', 'start over: move the old state aside')
     .option('--interval <duration>', INTERVAL_HELP, intervalOption)
     .action(async (plan: string | undefined, o: { agents?: number; quads?: number; runDir?: string; fresh?: boolean; interval?: number }) => {
+      tuneHeapForLongRun();
+      const { runMain } = await import('../../orchestrator/run.js');
       process.exitCode = await runMain({ plan, runDir: resolveRunDir(o.runDir), agents: o.agents, quads: o.quads, fresh: o.fresh, intervalMs: o.interval });
     });
 
@@ -27,8 +30,10 @@ export function registerRunCommands(program: Command): void {
     .option('--run-dir <dir>', 'run directory')
     .option('--plain', 'plain prefixed lines even on a terminal')
     .action(async (o: { quad: number; runDir?: string; plain?: boolean }) => {
+      tuneHeapForLongRun();
       // In a terminal (a quad pane) the agents as a grid; plain prefixed lines otherwise.
-      const view = !o.plain && process.stdout.isTTY ? new QuadView(process.stdout) : undefined;
+      const view = !o.plain && process.stdout.isTTY ? new (await import('../../panes/quad-view.js')).QuadView(process.stdout) : undefined;
+      const { workerMain } = await import('../../workers/worker-main.js');
       process.exitCode = await workerMain({ runDir: resolveRunDir(o.runDir), quad: o.quad, view });
     });
 }

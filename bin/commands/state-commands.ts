@@ -1,19 +1,9 @@
-/** validate, status, retry, reset, state recover. */
+/** validate, status, retry, reset, state recover; implementations load when their command runs. */
 import { existsSync } from 'node:fs';
-import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { buildContext } from '../../orchestrator/context.js';
 import { formatDuration } from '../../orchestrator/duration.js';
-import { retryTask } from '../../orchestrator/lifecycle.js';
-import { loadPlan } from '../../orchestrator/plan.js';
 import { resolveRunDir, runPaths } from '../../orchestrator/paths.js';
-import { pathText, statusJson, table, taskTable } from '../../orchestrator/report.js';
-import { statusText } from '../../panes/dashboard/status-text.js';
-import { buildViewModel } from '../../panes/dashboard/view-model.js';
-import { moveAside } from '../../orchestrator/run-setup.js';
 import { UsageError } from '../../orchestrator/errors.js';
-import { recoverState } from '../../state/recover.js';
-import { checkLeases, openRun, transition } from './shared.js';
 
 const say = (l = '') => process.stdout.write(l + '\n');
 
@@ -22,7 +12,10 @@ export function registerStateCommands(program: Command): void {
     .command('validate')
     .description('check a plan and show its tasks, agents per quad, critical path and lower bound')
     .argument('[plan]', 'plan file (YAML or JSON); default: the bundled avatar-platform plan')
-    .action((planFile?: string) => {
+    .action(async (planFile?: string) => {
+      const [{ loadPlan }, { buildContext }, { pathText, table }] = await Promise.all([
+        import('../../orchestrator/plan.js'), import('../../orchestrator/context.js'), import('../../orchestrator/report.js'),
+      ]);
       const plan = loadPlan(planFile);
       const ctx = buildContext(plan);
       say(`plan ${plan.name} (${plan.file}): ${plan.tasks.length} tasks, ${plan.agents.length} agents in ${plan.quads.length} quads — valid`);
@@ -41,6 +34,9 @@ export function registerStateCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .option('--run-dir <dir>', 'run directory (default: $ORCHESTRATOR_RUN_DIR or the current directory)')
     .action(async (o: { json?: boolean; runDir?: string }) => {
+      const [{ checkLeases, openRun }, { statusJson, taskTable }, { statusText }, { buildViewModel }] = await Promise.all([
+        import('./shared.js'), import('../../orchestrator/report.js'), import('../../panes/dashboard/status-text.js'), import('../../panes/dashboard/view-model.js'),
+      ]);
       const run = await openRun(o.runDir);
       await checkLeases(run);
       const s = run.store.read();
@@ -61,6 +57,7 @@ export function registerStateCommands(program: Command): void {
     .argument('<id>', 'task id')
     .option('--run-dir <dir>', 'run directory')
     .action(async (id: string, o: { runDir?: string }) => {
+      const [{ openRun, transition }, { retryTask }] = await Promise.all([import('./shared.js'), import('../../orchestrator/lifecycle.js')]);
       const run = await openRun(o.runDir);
       const unblocked = await transition(run, (d) => {
         try {
@@ -85,6 +82,7 @@ export function registerStateCommands(program: Command): void {
       }
       if (!o.yes) {
         if (!process.stdin.isTTY) throw new UsageError('reset asks for confirmation; pass --yes when not at a terminal');
+        const { createInterface } = await import('node:readline/promises');
         const rl = createInterface({ input: process.stdin, output: process.stdout });
         const answer = await rl.question(`Clear the run state in ${paths.runDir}? [y/N] `);
         rl.close();
@@ -93,6 +91,7 @@ export function registerStateCommands(program: Command): void {
           return;
         }
       }
+      const { moveAside } = await import('../../orchestrator/run-setup.js');
       say(`state moved to ${moveAside(paths.stateDir)}`);
     });
 
@@ -103,6 +102,7 @@ export function registerStateCommands(program: Command): void {
     .option('--run-dir <dir>', 'run directory')
     .action(async (o: { runDir?: string }) => {
       const paths = runPaths(resolveRunDir(o.runDir));
+      const { recoverState } = await import('../../state/recover.js');
       const r = await recoverState(paths.stateDir);
       if (r.healthy) {
         say(`the state in ${paths.stateDir} is healthy (sequence ${r.seq}); nothing to do`);

@@ -1,0 +1,26 @@
+/**
+ * Parsers and help texts of command-line options the subcommands share. Kept apart from
+ * shared.ts (which opens runs) so that registering the commands loads nothing heavy.
+ */
+import { parseDuration } from '../../orchestrator/duration.js';
+import { UsageError } from '../../orchestrator/errors.js';
+
+export function intOption(name: string, min: number, max: number): (v: string) => number {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${name} must be an integer from ${min} to ${max}, got '${v}'`);
+    return n;
+  };
+}
+
+/** The keep-alive interval's range (issue 5: 10 s is the slowest allowed; the plan's keep_alive.interval has the same). */
+export const INTERVAL_MIN_MS = 200;
+export const INTERVAL_MAX_MS = 10_000;
+export const INTERVAL_HELP = "keep-alive check interval, 200ms..10s (default: the plan's keep_alive.interval, 2s)";
+
+/** --interval: a duration (500ms, 2s, or seconds as a number) from 200 ms to 10 s. */
+export function intervalOption(v: string): number {
+  const ms = parseDuration(/^\d+(\.\d+)?$/.test(v) ? Number(v) : v);
+  if (ms === undefined || ms < INTERVAL_MIN_MS || ms > INTERVAL_MAX_MS) throw new UsageError(`--interval must be a duration from 200ms to 10s (e.g. 2s, 500ms), got '${v}'`);
+  return ms;
+}
