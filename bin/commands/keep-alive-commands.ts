@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { tuneHeapForLongRun } from '../../orchestrator/heap-tuning.js';
 import { resolveRunDir } from '../../orchestrator/paths.js';
-import { INTERVAL_HELP, intervalOption, intOption } from './options.js';
+import { INTERVAL_HELP, intervalOption, type RunCommandOptions, withRunOptions } from './options.js';
 
 export function registerKeepAliveCommands(program: Command): void {
   program
@@ -17,17 +17,11 @@ export function registerKeepAliveCommands(program: Command): void {
       process.exitCode = await keepAliveMain({ runDir: resolveRunDir(o.runDir), intervalMs: o.interval, withControl: o.withControl });
     });
 
-  program
+  withRunOptions(program
     .command('ha')
-    .description('high-availability mode: the run supervised by a keep-alive monitor that itself is kept alive; any single process may die')
-    .argument('[plan]', 'plan file; default: the bundled avatar-platform plan')
-    .option('--agents <n>', "number of agents (default: the plan's, 12)", intOption('--agents', 1, 256))
-    .option('--quads <q>', "number of worker groups (default: the plan's, 3)", intOption('--quads', 1, 8))
-    .option('--run-dir <dir>', 'run directory (default: $ORCHESTRATOR_RUN_DIR or the current directory)')
-    .option('--fresh', 'start over: move the old state aside')
-    .option('--interval <duration>', INTERVAL_HELP, intervalOption)
+    .description('high-availability mode: the run supervised by a keep-alive monitor that itself is kept alive; any single process may die'))
     .addOption(new Option('--control', 'take over as the control process of a run already going').hideHelp())
-    .action(async (plan: string | undefined, o: { agents?: number; quads?: number; runDir?: string; fresh?: boolean; interval?: number; control?: boolean }) => {
+    .action(async (plan: string | undefined, o: RunCommandOptions & { control?: boolean }) => {
       tuneHeapForLongRun();
       const { haMain } = await import('../../orchestrator/ha.js');
       process.exitCode = await haMain({ plan, runDir: resolveRunDir(o.runDir), agents: o.agents, quads: o.quads, fresh: o.fresh, intervalMs: o.interval, control: o.control });

@@ -2,6 +2,7 @@
  * Parsers and help texts of command-line options the subcommands share. Kept apart from
  * shared.ts (which opens runs) so that registering the commands loads nothing heavy.
  */
+import type { Command } from 'commander';
 import { parseDuration } from '../../orchestrator/duration.js';
 import { UsageError } from '../../orchestrator/errors.js';
 
@@ -23,4 +24,24 @@ export function intervalOption(v: string): number {
   const ms = parseDuration(/^\d+(\.\d+)?$/.test(v) ? Number(v) : v);
   if (ms === undefined || ms < INTERVAL_MIN_MS || ms > INTERVAL_MAX_MS) throw new UsageError(`--interval must be a duration from 200ms to 10s (e.g. 2s, 500ms), got '${v}'`);
   return ms;
+}
+
+/** What `run`, `ha` and `launch` all take: which plan, where, how many agents, fresh or resumed. */
+export interface RunCommandOptions {
+  agents?: number;
+  quads?: number;
+  runDir?: string;
+  fresh?: boolean;
+  interval?: number;
+}
+
+/** Adds the options of RunCommandOptions (and the plan argument) to a command that starts a run. */
+export function withRunOptions(cmd: Command): Command {
+  return cmd
+    .argument('[plan]', 'plan file; default: the bundled avatar-platform plan')
+    .option('--run-dir <dir>', 'run directory (default: $ORCHESTRATOR_RUN_DIR or the current directory)')
+    .option('--agents <n>', "number of agents (default: the plan's, 12)", intOption('--agents', 1, 256))
+    .option('--quads <q>', "number of worker groups (default: the plan's, 3)", intOption('--quads', 1, 8))
+    .option('--fresh', 'start over: move the old state aside')
+    .option('--interval <duration>', INTERVAL_HELP, intervalOption);
 }

@@ -8,7 +8,7 @@ import { tuneHeapForLongRun } from '../../orchestrator/heap-tuning.js';
 import { resolveRunDir, runPaths } from '../../orchestrator/paths.js';
 import type { ControlRun } from '../../panes/control.js';
 import { parseSize } from '../../panes/layout.js';
-import { INTERVAL_HELP, intervalOption, intOption } from './options.js';
+import { intOption, type RunCommandOptions, withRunOptions } from './options.js';
 
 const SESSION_HELP = 'tmux session name (default: $ORCHESTRATOR_SESSION or "orchestrator")';
 const SOCKET_HELP = 'private tmux server socket name, as tmux -L (default: $ORCHESTRATOR_TMUX_SOCKET, else your default tmux server)';
@@ -20,20 +20,14 @@ function sizeOption(v: string): { width: number; height: number } {
 }
 
 export function registerPaneCommands(program: Command): void {
-  program
+  withRunOptions(program
     .command('launch')
-    .description('run a plan in a tmux session: one pane per quad, a control pane, and a logs window')
-    .argument('[plan]', 'plan file; default: the bundled avatar-platform plan')
+    .description('run a plan in a tmux session: one pane per quad, a control pane, and a logs window'))
     .option('--attach', 'attach this terminal to the session once it is built')
     .option('--session <name>', SESSION_HELP)
     .option('--socket <name>', SOCKET_HELP)
-    .option('--run-dir <dir>', 'run directory (default: $ORCHESTRATOR_RUN_DIR or the current directory)')
-    .option('--agents <n>', 'number of agents (default: the plan\'s, 12)', intOption('--agents', 1, 256))
-    .option('--quads <q>', 'number of worker groups (default: the plan\'s, 3)', intOption('--quads', 1, 8))
-    .option('--fresh', 'start over: move the old state aside')
     .option('--size <COLSxROWS>', 'window size while detached (default: this terminal\'s, else 80x24)', sizeOption)
-    .option('--interval <duration>', INTERVAL_HELP, intervalOption)
-    .action(async (plan: string | undefined, o: { attach?: boolean; session?: string; socket?: string; runDir?: string; agents?: number; quads?: number; fresh?: boolean; size?: { width: number; height: number }; interval?: number }) => {
+    .action(async (plan: string | undefined, o: RunCommandOptions & { attach?: boolean; session?: string; socket?: string; size?: { width: number; height: number } }) => {
       const { interval, ...rest } = o;
       const { launchMain } = await import('../../panes/launch.js');
       process.exitCode = await launchMain({ ...rest, plan, runDir: resolveRunDir(o.runDir), intervalMs: interval });

@@ -5,19 +5,13 @@
 import type { Command } from 'commander';
 import { tuneHeapForLongRun } from '../../orchestrator/heap-tuning.js';
 import { resolveRunDir } from '../../orchestrator/paths.js';
-import { INTERVAL_HELP, intervalOption, intOption } from './options.js';
+import { intOption, type RunCommandOptions, withRunOptions } from './options.js';
 
 export function registerRunCommands(program: Command): void {
-  program
+  withRunOptions(program
     .command('run')
-    .description('run a plan in this terminal: the worker groups as child processes')
-    .argument('[plan]', 'plan file; default: the bundled avatar-platform plan')
-    .option('--agents <n>', 'number of agents (default: the plan\'s, 12)', intOption('--agents', 1, 256))
-    .option('--quads <q>', 'number of worker groups (default: the plan\'s, 3)', intOption('--quads', 1, 8))
-    .option('--run-dir <dir>', 'run directory (default: $ORCHESTRATOR_RUN_DIR or the current directory)')
-    .option('--fresh', 'start over: move the old state aside')
-    .option('--interval <duration>', INTERVAL_HELP, intervalOption)
-    .action(async (plan: string | undefined, o: { agents?: number; quads?: number; runDir?: string; fresh?: boolean; interval?: number }) => {
+    .description('run a plan in this terminal: the worker groups as child processes'))
+    .action(async (plan: string | undefined, o: RunCommandOptions) => {
       tuneHeapForLongRun();
       const { runMain } = await import('../../orchestrator/run.js');
       process.exitCode = await runMain({ plan, runDir: resolveRunDir(o.runDir), agents: o.agents, quads: o.quads, fresh: o.fresh, intervalMs: o.interval });
