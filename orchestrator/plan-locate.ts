@@ -3,8 +3,9 @@
  * document (JSON parses as YAML, so JSON plans get them too); the task id and agent name are read
  * from the document itself so that syntax errors, which have no parsed value, are placed as well.
  */
-import { isMap, isScalar, isSeq, visit, type Document, type LineCounter, type Node as YamlNode } from 'yaml';
+import type { Document, LineCounter, Node as YamlNode } from 'yaml';
 import type { PlanProblem } from './errors.js';
+import { yamlReader } from './yaml-reader.js';
 
 export type Path = ReadonlyArray<PropertyKey>;
 
@@ -39,6 +40,7 @@ export class Locator {
   /** Offset where the quoted scalar spanning `offset` opens (for an unclosed quote). */
   openingQuote(offset: number): number | undefined {
     let found: number | undefined;
+    const { visit } = yamlReader();
     visit(this.doc, {
       Scalar(_key, node) {
         const r = node.range;
@@ -72,6 +74,7 @@ export class Locator {
   }
 
   private offset(path: Path, onKey: boolean): number | undefined {
+    const { isMap, isScalar, isSeq } = yamlReader();
     let node: unknown = this.doc.contents;
     let keyNode: YamlNode | undefined;
     for (const seg of path) {
@@ -96,6 +99,7 @@ export class Locator {
       const r = (n as YamlNode | null)?.range;
       return !!r && r[0] <= offset && offset <= r[2];
     };
+    const { isMap, isScalar, isSeq } = yamlReader();
     let node: unknown = this.doc.contents;
     for (;;) {
       if (isMap(node)) {

@@ -5,13 +5,13 @@
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CORE_SCHEMA, load as loadYamlFast } from 'js-yaml';
-import { LineCounter, parseDocument } from 'yaml';
 import { PlanError, type PlanProblem } from './errors.js';
 import { parseDuration } from './duration.js';
 import { planSchema, type RawPlan } from './plan-schema.js';
 import { checkPlan, MAX_QUADS } from './plan-checks.js';
 import { describeIssue, syntaxProblems } from './plan-issues.js';
 import { Locator } from './plan-locate.js';
+import { yamlReader } from './yaml-reader.js';
 import { DEFAULT_AGENTS, DEFAULT_QUADS, quadNames } from './default-agents.js';
 import type { Plan, TaskDef } from './plan-types.js';
 import { DEFAULT_PLAN } from './paths.js';
@@ -83,6 +83,7 @@ function hasSharedNodes(root: unknown): boolean {
 
 /** The full parser (positions for every message); also what the fast path is checked against. */
 export function parseYaml(text: string, file: string): Plan {
+  const { LineCounter, parseDocument } = yamlReader();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const loc = new Locator(doc, lines, file);
