@@ -171,6 +171,7 @@ describe('bench: smoke workload through the whole harness (real processes)', fun
     expect(o!.wallMs).to.be.at.least(o!.makespanMs);
     expect(o!.cpuS).to.be.above(0);
     expect(o!.peakOwnRssMB).to.be.above(10);
+    expect(Number.isFinite(o!.dispatchP50), 'dispatch p50 is a measured number').to.equal(true);
     expect(o!.dispatchP50).to.be.at.least(0);
     expect(r.summary.tasks).to.equal(10);
     expect(r.summary.lowerBoundMs).to.equal(50); // the 50 ms tasks, each after a no-op

@@ -15,25 +15,17 @@ import { expect } from 'chai';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { events, removeDir, tempDir, writePlan } from './helpers/cli.js';
-import { expectNoSurvivors, killMarked, readState, rolePid, startCli, type Started } from './helpers/keep-alive-support.js';
+import { expectNoSurvivors, killMarked, rolePid, startCli, type Started } from './helpers/keep-alive-support.js';
+import { readState } from './helpers/run-state.js';
 import { cmdline, pidAlive } from '../workers/process-tree.js';
 import type { State } from '../state/schema.js';
+import { mulberry32 } from '../bench/rng.js';
+import { sleep } from './support/procs.js';
 
 const TASKS = 60;
 const MIN_KILLS = 10;
 const RUN_LIMIT_MS = 240_000;
 
-/** Deterministic pseudo-random numbers (mulberry32), so a failure can be replayed. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const id = (i: number) => `c${String(i).padStart(2, '0')}`;
 
 describe('chaos: random SIGKILLs during a high-availability run', function () {
@@ -53,7 +45,7 @@ describe('chaos: random SIGKILLs during a high-availability run', function () {
 
   it(`finishes every one of ${TASKS} tasks exactly once despite ≥ ${MIN_KILLS} kills`, async () => {
     const seed = Number(process.env.CHAOS_SEED ?? Date.now() % 100_000);
-    const rand = rng(seed);
+    const rand = mulberry32(seed);
     const sleeps = Array.from({ length: TASKS }, () => 100 + Math.round(Math.cbrt(rand()) * 300));
     const tasks = sleeps.map((ms, i) => ({
       id: id(i),

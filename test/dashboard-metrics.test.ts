@@ -13,6 +13,8 @@ import { MetricsSampler, runRoots } from '../panes/dashboard/process-metrics.js'
 import { emptyState } from '../state/ops.js';
 import { descendants, parseStat, readProcTable } from '../workers/process-tree.js';
 import { removeDir, tempDir, waitFor } from './helpers/cli.js';
+import { tryKill } from './helpers/keep-alive-support.js';
+import { sleep } from './support/procs.js';
 
 const MiB = 1 << 20;
 
@@ -39,13 +41,7 @@ function allocatingTree(mb: number, spin = false): { proc: ChildProcess; ready: 
 }
 
 function endTree(proc: ChildProcess, childPid?: number): void {
-  for (const pid of [childPid, proc.pid]) {
-    try {
-      if (pid) process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
+  for (const pid of [childPid, proc.pid]) tryKill(pid);
 }
 
 describe('dashboard metrics (real processes)', function () {
@@ -77,8 +73,12 @@ describe('dashboard metrics (real processes)', function () {
       childPid = await ready;
       const sampler = new MetricsSampler({ roots: () => [proc.pid!], gpu: false });
       await sampler.sample();
-      await new Promise((r) => setTimeout(r, 1500));
-      const s = (await sampler.sample())!;
+      // CPU is a rate between two samples: each look measures a fresh 500 ms, until the busy loop shows.
+      const s = await waitFor('the busy descendant in the CPU figure', async () => {
+        await sleep(500);
+        const now = await sampler.sample();
+        return now && now.runCpu > 1 ? now : undefined;
+      }, 10_000, 0);
       expect(s.runCpu).to.be.greaterThan(1);
       expect(s.machineCpu).to.be.at.least(s.runCpu * 0.5);
     } finally {

@@ -5,18 +5,17 @@
  * q ends the dashboard process (and nothing else).
  */
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { CLI_JS, PACKAGE_ROOT } from '../orchestrator/paths.js';
 import { DEFAULT_AGENTS } from '../orchestrator/default-agents.js';
 import { cli, cliProcess, removeDir, status, tempDir, waitFor, writePlan } from './helpers/cli.js';
 import { pidAlive, readProcTable } from '../workers/process-tree.js';
+import { TestServer } from './helpers/tmux-server.js';
 
-const SOCKET = `orch-dash-${randomBytes(4).toString('hex')}`;
-const tmux = async (...args: string[]) => String((await execa('tmux', ['-L', SOCKET, ...args])).stdout);
-const capture = (target: string) => tmux('capture-pane', '-p', '-t', target);
+const server = new TestServer();
+const tmux = (...args: string[]) => server.tmux(args);
+const capture = (target: string) => server.capture(target);
 
 /**
  * Starts the dashboard in a pane (stderr to a file); the shell around it prints its exit code
@@ -76,9 +75,7 @@ describe('dashboard in a real terminal (tmux, private server)', function () {
   ];
 
   after(async () => {
-    await execa('tmux', ['-L', SOCKET, 'kill-server'], { reject: false });
-    // tmux 3.3 leaves the socket file of a killed server behind.
-    rmSync(join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid!()}`, SOCKET), { force: true });
+    await server.kill();
     for (const d of dirs) removeDir(d);
   });
 
@@ -137,10 +134,10 @@ describe('dashboard in a real terminal (tmux, private server)', function () {
     await screenWith('live', 'the finished run', (t) => t.includes('4/6 done') && t.includes('finished'));
 
     await tmux('send-keys', '-t', 'live', 'p');
-    await waitFor('paused in the state', async () => ((await statusPaused(run)) ? true : undefined), 10_000);
+    await waitFor('paused in the state', async () => ((await status(run)).paused ? true : undefined), 10_000);
     await screenWith('live', 'the paused run', (t) => t.includes('PAUSED'));
     await tmux('send-keys', '-t', 'live', 'p');
-    await waitFor('resumed in the state', async () => ((await statusPaused(run)) ? undefined : true), 10_000);
+    await waitFor('resumed in the state', async () => ((await status(run)).paused ? undefined : true), 10_000);
 
     // Select the agent that ran T003 (rows are in plan order, grouped by quad) and press r.
     const s = await status(run);
@@ -189,8 +186,3 @@ describe('dashboard in a real terminal (tmux, private server)', function () {
     expect(readFileSync(join(run, 'dashboard.err'), 'utf8')).to.equal('');
   });
 });
-
-async function statusPaused(runDir: string): Promise<boolean> {
-  const r = await cli(['status', '--json', '--run-dir', runDir]);
-  return (JSON.parse(r.stdout) as { paused: boolean }).paused;
-}

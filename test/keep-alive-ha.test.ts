@@ -7,7 +7,8 @@ import { expect } from 'chai';
 import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { events, removeDir, tempDir, waitFor, writePlan } from './helpers/cli.js';
-import { expectNoSurvivors, groupOf, killMarked, readState, rolePid, startCli, type Started } from './helpers/keep-alive-support.js';
+import { expectNoSurvivors, groupOf, killMarked, rolePid, startCli, type Started } from './helpers/keep-alive-support.js';
+import { readState, runState } from './helpers/run-state.js';
 import { pidAlive } from '../workers/process-tree.js';
 
 describe('keep-alive: high availability and recovery (real processes)', function () {
@@ -23,7 +24,7 @@ describe('keep-alive: high availability and recovery (real processes)', function
     removeDir(dir);
   });
 
-  const state = () => readState(dir).catch(() => undefined);
+  const state = () => runState(dir);
   /** Waits for a holder of `role` other than `not`, alive. */
   const holder = (role: 'keep-alive' | 'control', not?: number) =>
     waitFor(`a live ${role} process`, () => {

@@ -9,7 +9,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { events, removeDir, tempDir, waitFor, writePlan } from './helpers/cli.js';
 import { pidAlive } from '../workers/process-tree.js';
-import { expectNoSurvivors, groupOf, killMarked, readState, startCli, tryKill, type Started } from './helpers/keep-alive-support.js';
+import { expectNoSurvivors, groupOf, killMarked, startCli, tryKill, type Started } from './helpers/keep-alive-support.js';
+import { readState, runState } from './helpers/run-state.js';
 
 const KA = { keep_alive: { interval: '500ms' }, alert_command: 'cat >> alerts.out' };
 const lines = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n').filter(Boolean) : []);
@@ -28,7 +29,7 @@ describe('keep-alive in single-terminal mode (real processes)', function () {
   });
 
   const running = (task: string) => waitFor(`${task} running`, async () => {
-    const s = await readState(dir).catch(() => undefined);
+    const s = await runState(dir);
     return s && groupOf(s, task);
   }, 60_000, 50);
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { execute } from '../workers/executor.js';
 import { simpleArgv } from '../workers/simple-command.js';
 import { cli, cliProcess, removeDir, status, tempDir, waitFor, writePlan } from './helpers/cli.js';
-import { runState } from './helpers/tmux-server.js';
+import { runState } from './helpers/run-state.js';
 
 describe('simple commands run without a shell', function () {
   this.timeout(120_000);

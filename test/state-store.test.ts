@@ -12,17 +12,7 @@ import { FileStateStore, loadSnapshot, writeGeneration } from '../state/store.js
 import { COUNTER, counterState, increment } from './support/counter.js';
 import { killHard, sleep, storeChild, waitForLine, type Child } from './support/procs.js';
 import { removeDir, tempDir } from './helpers/cli.js';
-
-/** mulberry32: seeded, so the kill moments are the same on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../bench/rng.js';
 
 async function fresh(dir: string): Promise<FileStateStore> {
   const s = new FileStateStore(dir);
@@ -256,7 +246,7 @@ describe('state store: a state replaced as a whole (reset, run --fresh)', functi
     expect(reader.read().meta.runId).to.equal('second');
     expect(counter(reader)).to.include({ attempts: 1, agent: 'b' });
     const deadline = Date.now() + 10_000;
-    while (!seen.includes('second:b') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (!seen.includes('second:b') && Date.now() < deadline) await sleep(20);
     stop();
     expect(seen).to.include('second:b');
     expect(await reader.transaction(increment('a'))).to.equal(2);

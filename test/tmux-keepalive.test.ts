@@ -7,7 +7,8 @@ import { expect } from 'chai';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir, waitFor } from './helpers/cli.js';
-import { doneCount, runState, TestServer } from './helpers/tmux-server.js';
+import { TestServer } from './helpers/tmux-server.js';
+import { doneCount, runState } from './helpers/run-state.js';
 
 /** Eight short tasks, and a gate the test opens once the respawn was seen (so the run outlasts it). */
 function planText(release: string): string {

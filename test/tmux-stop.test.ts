@@ -1,15 +1,17 @@
 /**
- * Nothing is left behind: `tmux kill-session` alone (the user's habit) and `orchestrator stop`
- * (with a wedged worker) end every process the session started — task process groups, a
- * background grandchild and a pty task included — and ./launch.sh's status, stop and no-TTY
- * usage paths. Real tmux on a PRIVATE socket; descendants collected from /proc before the kill.
+ * Nothing is left behind: `tmux -L <private socket> kill-session` alone (the user's habit, on the
+ * test's own server) and `orchestrator stop` (with a wedged worker) end every process the session
+ * started — task process groups, a background grandchild and a pty task included — and
+ * ./launch.sh's status, stop and no-TTY usage paths. Real tmux on a PRIVATE socket; descendants
+ * collected from /proc before the kill.
  */
 import { expect } from 'chai';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { cli, removeDir, tempDir, waitFor } from './helpers/cli.js';
-import { descendants, describePids, runState, TestServer, waitGone } from './helpers/tmux-server.js';
+import { descendants, describePids, TestServer, waitGone } from './helpers/tmux-server.js';
+import { runState } from './helpers/run-state.js';
 import { PACKAGE_ROOT } from '../orchestrator/paths.js';
 
 const SLEEPY = `version: 1
@@ -57,9 +59,9 @@ describe('quad terminal: stop leaves nothing behind (real tmux, private socket)'
     return all;
   }
 
-  it('tmux kill-session alone: every descendant of the pane processes is gone within 5 s', async () => {
+  it('tmux -L <test socket> kill-session alone: every descendant of the pane processes is gone within 5 s', async () => {
     const all = await launchSleepy();
-    await server.tmux(['kill-session', '-t', '=orchestrator']);
+    await server.tmux(['kill-session', '-t', '=orchestrator']); // server.tmux always passes -L server.socket
     const left = await waitGone(all, 5000);
     expect(left, `still running:\n${describePids(left)}`).to.deep.equal([]);
     // The workers handed their tasks back; the control process recorded the interruption.

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { stringify } from 'yaml';
-import { buildContext, type RunContext } from '../orchestrator/context.js';
+import { buildContext } from '../orchestrator/context.js';
 import { Draft } from '../orchestrator/draft.js';
 import { initialState, retryTask } from '../orchestrator/lifecycle.js';
 import { parsePlan } from '../orchestrator/plan.js';

@@ -1,5 +1,5 @@
 /** Running the built CLI in tests, and small run-directory helpers. */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
@@ -49,16 +49,13 @@ export interface StatusJson {
   counts: Record<string, number>;
   tasks: Array<{ id: string; status: string; agent: string | null; attempts: number; startedAt: number | null; finishedAt: number | null; exitCode: number | null; reason: string | null }>;
   groups: Array<{ quad: number; status: string; pid?: number }>;
+  paused: boolean;
 }
 
 export async function status(runDir: string): Promise<StatusJson> {
   const r = await cli(['status', '--json', '--run-dir', runDir]);
   if (r.exitCode !== 0) throw new Error(`status failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as StatusJson;
-}
-
-export function readText(file: string): string {
-  return readFileSync(file, 'utf8');
 }
 
 export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000, everyMs = 100): Promise<T> {

@@ -9,7 +9,6 @@ import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI_JS } from '../../orchestrator/paths.js';
 import type { State } from '../../state/schema.js';
-import { FileStateStore } from '../../state/store.js';
 import { cmdline, findByEnv, type Proc } from '../../workers/process-tree.js';
 
 export const MARK = 'ORCH_KEEPALIVE_TEST_MARK';
@@ -55,17 +54,6 @@ export async function expectNoSurvivors(mark: string, ms = 10_000): Promise<void
 /** Cleanup after a failed test: SIGKILL whatever still carries the marker. */
 export function killMarked(mark: string): void {
   for (const p of markedProcs(mark)) tryKill(p.pid);
-}
-
-/** The state as a fresh reader sees it (snapshot + journal), or undefined before it exists. */
-export async function readState(runDir: string): Promise<State | undefined> {
-  const dir = join(runDir, '.orchestrator');
-  if (!FileStateStore.exists(dir)) return undefined;
-  const store = new FileStateStore(dir);
-  await store.open();
-  const s = store.read();
-  await store.close();
-  return s;
 }
 
 /** The pid of the worker group running `task` now, with its quad. */

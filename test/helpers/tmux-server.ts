@@ -7,9 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { cli, removeDir, waitFor, type CliResult } from './cli.js';
-import { FileStateStore } from '../../state/store.js';
-import type { State } from '../../state/schema.js';
+import { cli, removeDir, type CliResult } from './cli.js';
 
 export interface TestPane {
   id: string;
@@ -63,7 +61,9 @@ export class TestServer {
 
   /** Ends our server and every process it still has, and removes its socket file. */
   async kill(): Promise<void> {
-    const roots = (await this.panes().catch(() => [])).map((p) => p.pid);
+    // Every session's panes, not only 'orchestrator': some tests make sessions of their own.
+    const listed = await this.tmux(['list-panes', '-a', '-F', '#{pane_pid}']).catch(() => '');
+    const roots = listed.split('\n').filter(Boolean).map(Number);
     await execa('tmux', ['-L', this.socket, 'kill-server'], { reject: false, stdin: 'ignore' });
     const left = descendants(roots).filter((p) => !gone(p));
     for (const p of left) kill(p, 'SIGKILL');
@@ -134,26 +134,3 @@ export function describePids(pids: number[]): string {
   }).join('\n');
 }
 
-/** The run's latest state, read lock-free in this process (no CLI spawn per poll). */
-export async function runState(runDir: string): Promise<State | undefined> {
-  const store = new FileStateStore(join(runDir, '.orchestrator'));
-  try {
-    await store.open();
-    return store.read();
-  } catch {
-    return undefined;
-  } finally {
-    await store.close().catch(() => undefined);
-  }
-}
-
-export function doneCount(s: State | undefined): number {
-  return s ? Object.values(s.tasks).filter((t) => t.status === 'done').length : 0;
-}
-
-export function waitForPane(server: TestServer, what: string, pred: (panes: TestPane[]) => boolean, timeoutMs = 30_000): Promise<TestPane[]> {
-  return waitFor(what, async () => {
-    const panes = await server.panes();
-    return pred(panes) ? panes : undefined;
-  }, timeoutMs, 200);
-}
