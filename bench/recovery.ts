@@ -12,6 +12,7 @@
  * detected; `full` — 12 long tasks on 12 agents, so the tasks wait for the group's restart
  * (backoff 1 s plus the new process's start-up).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,7 +36,6 @@ export interface RecoverySample {
 }
 
 const MARK = 'ORCH_RECOVERY_BENCH_MARK';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const readText = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8') : '');
 
 async function until<T>(what: string, deadline: number, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {

@@ -6,8 +6,6 @@ export interface SuiteEntry {
   make: () => Workload;
   /** Part of the --quick subset. */
   quick: boolean;
-  /** Part of the size sweep (no-op, flat). */
-  sweep?: number;
 }
 
 export const SUITE: Record<string, SuiteEntry> = {
@@ -15,10 +13,10 @@ export const SUITE: Record<string, SuiteEntry> = {
   dag200: { make: () => dag200(), quick: true },
   longpole200: { make: () => longpole200(), quick: true },
   dag1000s: { make: () => dag1000s(), quick: false },
-  'noop1000-flat': { make: () => noopFlat(1000), quick: true, sweep: 1000 },
+  'noop1000-flat': { make: () => noopFlat(1000), quick: true },
   'noop1000-chain': { make: () => noopChain(1000), quick: true },
-  'noop100-flat': { make: () => noopFlat(100), quick: true, sweep: 100 },
-  'noop10000-flat': { make: () => noopFlat(10_000), quick: false, sweep: 10_000 },
+  'noop100-flat': { make: () => noopFlat(100), quick: true },
+  'noop10000-flat': { make: () => noopFlat(10_000), quick: false },
 };
 
 export function selectWorkloads(o: { quick?: boolean; only?: string[] }): string[] {

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { PlanError, StateError, UsageError } from '../orchestrator/errors.js';
+import { renderError } from '../orchestrator/errors.js';
 import { PACKAGE_ROOT } from '../orchestrator/paths.js';
 import { endQuietlyOnBrokenPipe } from './broken-pipe.js';
 import { registerDashboardCommand } from './commands/dashboard-command.js';
@@ -31,15 +31,10 @@ export function buildProgram(): Command {
   return program;
 }
 
-export function renderError(e: unknown): { code: number; message: string } {
-  if (e instanceof PlanError) {
-    return { code: 2, message: `plan error${e.problems.length > 1 ? `s (${e.problems.length})` : ''}:\n${e.message.split('\n').map((l) => `  ${l}`).join('\n')}` };
-  }
-  if (e instanceof StateError) return { code: 2, message: `state error: ${e.message}` };
-  if (e instanceof UsageError) return { code: 2, message: `error: ${e.message}` };
+/** Commander has printed its own message (or the help) already; everything else is ours to render. */
+export function cliError(e: unknown): { code: number; message: string } {
   if (e instanceof CommanderError) return { code: e.exitCode === 0 ? 0 : 2, message: '' };
-  const err = e as Error;
-  return { code: 2, message: `internal error: ${err?.stack ?? String(e)}` };
+  return renderError(e);
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -48,7 +43,7 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
-    const { code, message } = renderError(e);
+    const { code, message } = cliError(e);
     if (message) process.stderr.write(message + '\n');
     return code;
   }

@@ -6,8 +6,12 @@
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
-import type { Command } from './plan-types.js';
+import { resolve } from 'node:path';
+import type { RunPaths } from './paths.js';
+import type { Command, Plan } from './plan-types.js';
 import type { Alert } from '../state/schema.js';
+import { signalGroup } from '../workers/process-groups.js';
+import { commandArgv } from '../workers/simple-command.js';
 
 export const ALERT_COMMAND_TIMEOUT_MS = 10_000;
 
@@ -16,16 +20,12 @@ export function alertLine(a: Alert): string {
   return `ALERT ${a.level.toUpperCase()} ${a.kind}${where ? ` [${where}]` : ''}: ${a.message}`;
 }
 
-function killGroup(pid: number | undefined): void {
-  if (!pid) return;
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // Gone already.
-  }
-}
-
 export class AlertSink {
+  /** The sink of a run: its keep_alive.log, and the plan's alert_command run in its workdir. */
+  static forRun(paths: RunPaths, plan: Plan): AlertSink {
+    return new AlertSink(paths.keepAliveLog, plan.alertCommand, resolve(paths.runDir, plan.workdir));
+  }
+
   constructor(
     private logFile: string,
     private command?: Command,
@@ -51,7 +51,7 @@ export class AlertSink {
 
   /** Runs the command with `input` on stdin; returns a description of what went wrong, if anything. */
   private runCommand(input: string): Promise<string | undefined> {
-    const [file, args] = typeof this.command === 'string' ? ['/bin/sh', ['-c', this.command]] : [this.command![0]!, this.command!.slice(1)];
+    const [file, args] = commandArgv(this.command!);
     return new Promise((resolve) => {
       let stderr = '';
       let timedOut = false;
@@ -73,7 +73,7 @@ export class AlertSink {
       }
       const timer = setTimeout(() => {
         timedOut = true;
-        killGroup(child.pid);
+        if (child.pid) signalGroup(child.pid, 'SIGKILL');
       }, this.timeoutMs);
       child.on('error', (e) => done(`could not run: ${e.message}`));
       child.stderr?.on('data', (c: Buffer) => {
@@ -83,7 +83,7 @@ export class AlertSink {
       child.stdin?.end(input);
       // 'exit', not 'close': a background grandchild holding stderr must not keep us waiting.
       child.on('exit', (code, signal) => {
-        killGroup(child.pid);
+        if (child.pid) signalGroup(child.pid, 'SIGKILL');
         const tail = stderr.trim().slice(0, 300);
         if (timedOut) done(`timed out after ${this.timeoutMs} ms and was killed`);
         else if (code !== 0) done(`failed (${code !== null ? `exit ${code}` : signal})${tail ? `: ${tail}` : ''}`);

@@ -6,7 +6,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import type { State } from '../state/schema.js';
-import { endStrayTasks, isWorkerCommand, spawnWorker } from './worker-process.js';
+import { endStrayTasks, isRunWorker, isWorkerCommand, spawnWorker } from './worker-process.js';
 import type { GroupSupervisor } from './keep-alive.js';
 import { cmdline, descendants, endProcesses, killNow, pidAlive, readProcTable } from '../workers/process-tree.js';
 
@@ -52,12 +52,13 @@ export class ChildSupervisor implements GroupSupervisor {
    */
   adoptLive(s: State, quads: readonly number[]): number[] {
     const table = readProcTable();
+    // Every live process's command line, read once for all quads.
+    const others = [...table.values()].filter((p) => !p.zombie && p.pid !== process.pid).map((p) => ({ pid: p.pid, argv: cmdline(p.pid) }));
     const out: number[] = [];
     for (const q of quads) {
-      const isOurs = (pid: number) => pidAlive(pid) && isWorkerCommand(cmdline(pid), this.runDir, q);
       const recorded = s.groups[String(q)]?.pid;
-      const found = [...table.values()].filter((p) => !p.zombie && p.pid !== process.pid && isOurs(p.pid)).map((p) => p.pid);
-      const keep = recorded !== undefined && isOurs(recorded) ? recorded : found[0];
+      const found = others.filter((p) => isWorkerCommand(p.argv, this.runDir, q)).map((p) => p.pid);
+      const keep = recorded !== undefined && isRunWorker(recorded, this.runDir, q) ? recorded : found[0];
       if (keep === undefined) continue;
       this.adopt(q, keep);
       out.push(q);

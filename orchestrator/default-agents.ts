@@ -39,3 +39,8 @@ export function distributeAgents(base: AgentDef[], count: number, quads: number)
 export function quadNames(base: QuadDef[], quads: number): QuadDef[] {
   return Array.from({ length: quads }, (_, i) => base.find((q) => q.id === i + 1) ?? { id: i + 1, name: `Quad ${i + 1}` });
 }
+
+/** The names of the agents in `quad`, in plan order. */
+export function agentsOfQuad(agents: readonly AgentDef[], quad: number): string[] {
+  return agents.filter((a) => a.quad === quad).map((a) => a.name);
+}

@@ -5,7 +5,16 @@
  */
 import type { RunEvent } from '../state/events.js';
 import type { AgentState, Alert, GroupState, Meta, Op, State, TaskState } from '../state/schema.js';
+import type { StateStore } from '../state/store.js';
 import { TaskIndex } from '../state/task-index.js';
+
+/** One transition as one store transaction: a Draft over the state read under the lock (with the store's task index), its changes committed, `fn`'s value returned. */
+export function transact<R>(store: Pick<StateStore, 'transaction'>, fn: (d: Draft) => R): Promise<R> {
+  return store.transaction((s, index) => {
+    const d = new Draft(s, Date.now(), index);
+    return d.result(fn(d));
+  });
+}
 
 export class Draft {
   readonly ops: Op[] = [];

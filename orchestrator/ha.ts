@@ -9,6 +9,7 @@
  * recorded in the state directory and watched by the other, workers are adopted by pid, and
  * all decisions live in the shared state.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
 import { keepAliveArgs, raiseAlert } from './keep-alive-main.js';
 import { runPaths, type RunPaths } from './paths.js';
@@ -18,25 +19,22 @@ import { interrupt, WIND_DOWN_MS } from './run.js';
 import { followProgress, printSummary, type Progress } from './run-progress.js';
 import { prepareRun, readRunPlan, type RunOptions } from './run-setup.js';
 import { runGoingOn, runStore } from './run-store.js';
-import { isWorkerCommand } from './worker-process.js';
+import { isRunWorker } from './worker-process.js';
 import type { FileStateStore } from '../state/store.js';
-import { cmdline, descendants, killNow, pidAlive } from '../workers/process-tree.js';
+import { descendants, killNow } from '../workers/process-tree.js';
 
 export interface HaOptions extends RunOptions {
-  /** Keep-alive interval (default: the plan's). */
-  intervalMs?: number;
   /** Take over as the control process of a run already going (started by the monitor). */
   control?: boolean;
   out?: NodeJS.WriteStream;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Live worker processes of the run, by the pids the state records. */
 function liveWorkers(store: FileStateStore, runDir: string): number[] {
   try {
     return Object.values(store.read().groups)
-      .filter((g) => g.pid !== undefined && pidAlive(g.pid) && isWorkerCommand(cmdline(g.pid), runDir, g.quad))
+      .filter((g) => g.pid !== undefined && isRunWorker(g.pid, runDir, g.quad))
       .map((g) => g.pid!);
   } catch {
     return [];

@@ -34,6 +34,10 @@ export const START_GRACE_MS = 10_000;
 /** A late heartbeat is excused this long while nobody at all can write the state. */
 export const STORE_STALL_GRACE_MS = 5000;
 
+/** The keep-alive interval's range (issue 5: 10 s is the slowest allowed), for the plan's keep_alive.interval and --interval alike. */
+export const INTERVAL_MIN_MS = 200;
+export const INTERVAL_MAX_MS = 10_000;
+
 /** Workers heartbeat at least twice per monitor interval (and at least every second), so a
  * healthy group never looks three intervals stale. */
 export function heartbeatEveryMs(intervalMs: number): number {

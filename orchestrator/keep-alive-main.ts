@@ -5,12 +5,12 @@
  * its groups have gone. With `withControl` (high-availability mode, started by `orchestrator
  * ha`) it also keeps the control process alive, which in turn keeps this one alive.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import { AlertSink } from './alert-sink.js';
 import { ChildSupervisor } from './child-supervisor.js';
 import { buildContext } from './context.js';
-import { Draft } from './draft.js';
+import { transact } from './draft.js';
 import { KeepAlive } from './keep-alive.js';
 import { CLI_JS, runPaths } from './paths.js';
 import { claimRole, releaseRole, RoleKeeper } from './roles.js';
@@ -37,14 +37,9 @@ export function controlArgs(runDir: string, intervalMs?: number): string[] {
 }
 
 export async function raiseAlert(store: FileStateStore, a: Omit<Alert, 'at'>): Promise<void> {
-  await store.transaction((s) => {
-    const d = new Draft(s, Date.now());
-    d.alert(a);
-    return d.result(null);
-  });
+  await transact(store, (d) => d.alert(a));
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function keepAliveMain(o: KeepAliveMainOptions): Promise<number> {
   const out = o.out ?? process.stdout;
@@ -62,7 +57,7 @@ export async function keepAliveMain(o: KeepAliveMainOptions): Promise<number> {
     return 0;
   }
   let stopping = false;
-  const sink = new AlertSink(paths.keepAliveLog, plan.alertCommand, resolve(paths.runDir, plan.workdir));
+  const sink = AlertSink.forRun(paths, plan);
   const control = o.withControl
     ? new RoleKeeper({
         stateDir: paths.stateDir, role: 'control', wanted: () => !stopping && runGoingOn(store),

@@ -11,7 +11,8 @@
 import { AlertForwarder } from './alert-forwarder.js';
 import type { AlertSink } from './alert-sink.js';
 import type { RunContext } from './context.js';
-import { Draft } from './draft.js';
+import { Draft, transact } from './draft.js';
+import { agentsOfQuad } from './default-agents.js';
 import { StateError } from './errors.js';
 import { describeFailure, groupFailed, groupRestarting, groupSpawned, noGroupLeft, TERMINAL_GROUP, type Failure } from './group-transitions.js';
 import { classify, heartbeatEveryMs, STORE_STALL_GRACE_MS } from './health.js';
@@ -188,14 +189,11 @@ export class KeepAlive {
   }
 
   private tx<R>(fn: (d: Draft) => R): Promise<R> {
-    return this.o.store.transaction((s, index) => {
-      const d = new Draft(s, Date.now(), index);
-      return d.result(fn(d));
-    });
+    return transact(this.o.store, fn);
   }
 
   private agentsOf(quad: number): string[] {
-    return this.o.ctx.plan.agents.filter((a) => a.quad === quad).map((a) => a.name);
+    return agentsOfQuad(this.o.ctx.plan.agents, quad);
   }
 
   private async handleFailure(quad: number, health: Failure, g: GroupState): Promise<void> {

@@ -8,6 +8,7 @@ import type { RunPaths } from './paths.js';
 import type { Plan } from './plan-types.js';
 import { countsLine, exitCodeFor, makespan, pathText, taskTable } from './report.js';
 import { EventTail } from '../state/event-tail.js';
+import type { State } from '../state/schema.js';
 import type { FileStateStore } from '../state/store.js';
 import { formatEvent } from '../panes/event-line.js';
 import { ProgressLine } from '../panes/progress-line.js';
@@ -53,19 +54,29 @@ export function followProgress(store: FileStateStore, paths: RunPaths, plan: Pla
   };
 }
 
+/**
+ * The end of a run in words: every task, makespan against the lower bound, keep-alive
+ * activity, and what to do next; `resume` is the command that resumes this kind of run.
+ */
+export function summaryLines(s: State, plan: Plan, paths: RunPaths, resume = '`orchestrator run`'): string[] {
+  const m = makespan(s, plan);
+  const lines = [...taskTable(s, plan), ''];
+  lines.push(`${countsLine(s)}; makespan ${formatDuration(m.makespanMs)} (lower bound ${formatDuration(m.lowerBoundMs)}, critical path ${pathText(m.criticalPath)})`);
+  const restarts = Object.values(s.groups).reduce((n, g) => n + (g.restarts ?? 0), 0);
+  const alerts = s.alerts.filter((a) => a.level !== 'info');
+  if (restarts || alerts.length) lines.push(`keep-alive: ${restarts} group restart(s), ${alerts.length} alert(s) — see ${paths.keepAliveLog}`);
+  const code = exitCodeFor(s);
+  if (code === 0) lines.push('all tasks done.');
+  else if (code === 1) lines.push(`some tasks failed or are blocked: \`orchestrator retry ID\`, then ${resume} to resume`);
+  else lines.push(`run ${s.meta.status === 'interrupted' ? 'interrupted' : 'stopped before the end'}; ${resume} resumes it`);
+  lines.push(`logs: ${paths.logsDir}`);
+  return lines;
+}
+
 /** Prints the summary of the run and returns its exit code (0 / 1 / 130). */
 export function printSummary(store: FileStateStore, plan: Plan, paths: RunPaths, say: (l: string) => void): number {
   const s = store.read();
   say('');
-  for (const l of taskTable(s, plan)) say(l);
-  const m = makespan(s, plan);
-  say('');
-  say(`${countsLine(s)}; makespan ${formatDuration(m.makespanMs)} (lower bound ${formatDuration(m.lowerBoundMs)}, critical path ${pathText(m.criticalPath)})`);
-  const restarts = Object.values(s.groups).reduce((n, g) => n + (g.restarts ?? 0), 0);
-  const alerts = s.alerts.filter((a) => a.level !== 'info');
-  if (restarts || alerts.length) say(`keep-alive: ${restarts} group restart(s), ${alerts.length} alert(s) — see ${paths.keepAliveLog}`);
-  const code = exitCodeFor(s);
-  if (code === 130) say(`run ${s.meta.status === 'interrupted' ? 'interrupted' : 'stopped before the end'}; \`orchestrator run\` resumes it`);
-  say(`logs: ${paths.logsDir}`);
-  return code;
+  for (const l of summaryLines(s, plan, paths)) say(l);
+  return exitCodeFor(s);
 }

@@ -5,10 +5,9 @@
  * at the end. Ctrl-C / SIGTERM stops every worker and task tree (no restarts from then on),
  * records the interruption, exits 130.
  */
-import { resolve } from 'node:path';
 import { AlertSink } from './alert-sink.js';
 import { ChildSupervisor } from './child-supervisor.js';
-import { Draft } from './draft.js';
+import { transact } from './draft.js';
 import { UsageError } from './errors.js';
 import { KeepAlive } from './keep-alive.js';
 import { interruptRun } from './lifecycle.js';
@@ -20,8 +19,6 @@ import type { FileStateStore } from '../state/store.js';
 
 export interface RunMainOptions extends RunOptions {
   out?: NodeJS.WriteStream;
-  /** Keep-alive interval (default: the plan's). */
-  intervalMs?: number;
 }
 
 /** After the run is over, workers get this long to leave on their own before they are stopped. */
@@ -52,11 +49,7 @@ class Pause {
 }
 
 export async function interrupt(store: FileStateStore): Promise<void> {
-  await store.transaction((s) => {
-    const d = new Draft(s, Date.now());
-    interruptRun(d);
-    return d.result(null);
-  });
+  await transact(store, interruptRun);
 }
 
 export async function runMain(o: RunMainOptions): Promise<number> {
@@ -75,7 +68,7 @@ export async function runMain(o: RunMainOptions): Promise<number> {
   if (!claim.ok) throw new UsageError(`a keep-alive monitor (pid ${claim.holder.pid}) already supervises ${paths.runDir}; stop it first or use another --run-dir`);
 
   const progress = followProgress(store, paths, plan, out);
-  const intervalMs = o.intervalMs ?? plan.keepAliveIntervalMs;
+  const intervalMs = plan.keepAliveIntervalMs; // --interval, when given, is already in the plan
   const pause = new Pause();
   const supervisor = new ChildSupervisor(paths.runDir, () => {
     monitor.tickSoon();
@@ -83,7 +76,7 @@ export async function runMain(o: RunMainOptions): Promise<number> {
   });
   const monitor: KeepAlive = new KeepAlive({
     store, ctx, supervisor, intervalMs, launch: true,
-    alerts: new AlertSink(paths.keepAliveLog, plan.alertCommand, resolve(paths.runDir, plan.workdir)),
+    alerts: AlertSink.forRun(paths, plan),
     onAction: (line) => progress.say(`keep-alive: ${line}`),
   });
 

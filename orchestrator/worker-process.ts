@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from './paths.js';
-import { descendants, endProcesses, findByEnv, readProcTable } from '../workers/process-tree.js';
+import { cmdline, descendants, endProcesses, findByEnv, pidAlive, readProcTable, type Proc, type ProcTable } from '../workers/process-tree.js';
 
 /** The workers' lean entry (same arguments as `orchestrator worker`; its name ends in cli.js). */
 export const WORKER_JS = join(PACKAGE_ROOT, 'dist', 'workers', 'worker-cli.js');
@@ -15,8 +15,9 @@ export const WORKER_NODE_FLAGS = ['--max-semi-space-size=2'];
 /** Set for every worker (and so every task) of a run: lets the monitor find a dead group's leftovers. */
 export const RUN_DIR_ENV = 'ORCHESTRATOR_RUN_DIR';
 
-export function workerArgs(runDir: string, quad: number): string[] {
-  return [...WORKER_NODE_FLAGS, WORKER_JS, 'worker', '--quad', String(quad), '--run-dir', runDir, '--plain'];
+/** Node's arguments for a worker group; `plain` for a child process (a tmux pane gets the grid view). */
+export function workerArgs(runDir: string, quad: number, plain = true): string[] {
+  return [...WORKER_NODE_FLAGS, WORKER_JS, 'worker', '--quad', String(quad), '--run-dir', runDir, ...(plain ? ['--plain'] : [])];
 }
 
 /** Whether a command line is this run's worker for `quad` (to adopt it after a monitor restart). */
@@ -27,11 +28,21 @@ export function isWorkerCommand(argv: readonly string[], runDir: string, quad: n
   return argv.includes('--quad', i) && opt('--quad') === String(quad) && opt('--run-dir') === runDir;
 }
 
+/** Whether `pid` is alive and this run's worker for `quad` (not a reused pid). */
+export function isRunWorker(pid: number, runDir: string, quad: number): boolean {
+  return pidAlive(pid) && isWorkerCommand(cmdline(pid), runDir, quad);
+}
+
 export function spawnWorker(runDir: string, quad: number, stdio: 'ignore' | 'inherit' = 'ignore'): ChildProcess {
   return spawn(process.execPath, workerArgs(runDir, quad), {
     stdio: ['ignore', stdio, 'inherit'],
     env: { ...process.env, [RUN_DIR_ENV]: runDir },
   });
+}
+
+/** The run's task processes, found by the run dir and an agent in their environment (of `agents` when given). */
+export function runTaskProcs(runDir: string, table: ProcTable, agents?: ReadonlySet<string>): Proc[] {
+  return findByEnv((env) => env.get(RUN_DIR_ENV) === runDir && (agents ? agents.has(env.get('ORCHESTRATOR_AGENT') ?? '') : env.has('ORCHESTRATOR_AGENT')), table);
 }
 
 /**
@@ -42,7 +53,6 @@ export function spawnWorker(runDir: string, quad: number, stdio: 'ignore' | 'inh
 export async function endStrayTasks(runDir: string, agents: readonly string[], keep?: number): Promise<void> {
   const table = readProcTable();
   const own = new Set(keep !== undefined ? descendants([keep], table).map((p) => p.pid) : []);
-  const names = new Set(agents);
-  const stray = findByEnv((env) => env.get(RUN_DIR_ENV) === runDir && names.has(env.get('ORCHESTRATOR_AGENT') ?? ''), table).filter((p) => !own.has(p.pid));
+  const stray = runTaskProcs(runDir, table, new Set(agents)).filter((p) => !own.has(p.pid));
   if (stray.length) await endProcesses(descendants(stray.map((p) => p.pid), table), { graceMs: 0 });
 }

@@ -8,7 +8,7 @@ import { formatDuration } from '../orchestrator/duration.js';
 import type { Plan } from '../orchestrator/plan-types.js';
 import { agentTable, counts, countsLine } from '../orchestrator/report.js';
 import type { State } from '../state/schema.js';
-import { progressText } from './progress-line.js';
+import { progressText, textBar } from './progress-line.js';
 import { fit, shortName } from './quad-grid.js';
 
 export interface ControlView {
@@ -40,9 +40,8 @@ function progressLines(s: State, width: number, now: number): string[] {
   const total = Object.keys(s.tasks).length || 1;
   const label = ` ${c.done}/${total} done`;
   const barW = Math.max(5, width - label.length - 2);
-  const fill = Math.round((c.done / total) * barW);
   const extra = [c.failed ? `${c.failed} failed` : '', c.blocked ? `${c.blocked} blocked` : ''].filter(Boolean).join(' · ');
-  return [`[${'█'.repeat(fill)}${'░'.repeat(barW - fill)}]${label}`, `${c.running} running · ${c.ready} ready${extra ? ` · ${extra}` : ''} · ${formatDuration((s.meta.finishedAt ?? now) - s.meta.startedAt)}`];
+  return [`${textBar(c.done / total, barW)}${label}`, `${c.running} running · ${c.ready} ready${extra ? ` · ${extra}` : ''} · ${formatDuration((s.meta.finishedAt ?? now) - s.meta.startedAt)}`];
 }
 
 /** One line per agent: the full table when wide, `q1 ● Voice-Synthesis T004` when narrow. */

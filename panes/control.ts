@@ -5,16 +5,15 @@
  * summary and stays. A hangup (the session killed) ends it within a few seconds; if the
  * whole session is gone, the run is recorded as interrupted.
  */
-import { resolve } from 'node:path';
 import { AlertSink } from '../orchestrator/alert-sink.js';
 import { buildContext } from '../orchestrator/context.js';
-import { Draft } from '../orchestrator/draft.js';
-import { formatDuration } from '../orchestrator/duration.js';
+import { transact } from '../orchestrator/draft.js';
 import { KeepAlive } from '../orchestrator/keep-alive.js';
 import { interruptRun } from '../orchestrator/lifecycle.js';
 import { CLI_JS, runPaths, type RunPaths } from '../orchestrator/paths.js';
 import type { Plan } from '../orchestrator/plan-types.js';
-import { countsLine, exitCodeFor, makespan, taskTable } from '../orchestrator/report.js';
+import { exitCodeFor } from '../orchestrator/report.js';
+import { summaryLines } from '../orchestrator/run-progress.js';
 import { readRunPlan } from '../orchestrator/run-setup.js';
 import { runStore } from '../orchestrator/run-store.js';
 import { EventTail } from '../state/event-tail.js';
@@ -42,18 +41,6 @@ export interface ControlOptions {
   throttleMs?: number;
 }
 
-export function summaryText(s: State, plan: Plan, paths: RunPaths): string[] {
-  const m = makespan(s, plan);
-  const code = exitCodeFor(s);
-  return [
-    ...taskTable(s, plan),
-    '',
-    `${countsLine(s)}; makespan ${formatDuration(m.makespanMs)} (lower bound ${formatDuration(m.lowerBoundMs)})`,
-    code === 0 ? 'all tasks done.' : code === 1 ? 'some tasks failed or are blocked: orchestrator retry ID, then launch again to resume.' : 'run stopped before the end: launch again to resume.',
-    `logs: ${paths.logsDir}`,
-  ];
-}
-
 export async function controlMain(o: ControlOptions): Promise<number> {
   for (const st of [process.stdout, process.stderr]) st.on('error', () => undefined);
   const paths = runPaths(o.runDir);
@@ -67,7 +54,7 @@ export async function controlMain(o: ControlOptions): Promise<number> {
   await supervisor.refresh().catch(() => undefined);
   const keepAlive = new KeepAlive({
     store, ctx, supervisor, intervalMs: plan.keepAliveIntervalMs,
-    alerts: new AlertSink(paths.keepAliveLog, plan.alertCommand, resolve(paths.runDir, plan.workdir)),
+    alerts: AlertSink.forRun(paths, plan),
     onAction: (line) => view.note(line),
   });
   // The groups were started by the launch: they get the start-up grace from then.
@@ -99,7 +86,7 @@ export async function controlMain(o: ControlOptions): Promise<number> {
       over = true;
       keepAlive.stop();
       clearInterval(refresher);
-      view.summary(s, summaryText(s, plan, paths));
+      view.summary(s, summaryLines(s, plan, paths, '`orchestrator launch`'));
       if (!process.stdout.isTTY) void leave(exitCodeFor(s));
     }
   };
@@ -129,11 +116,7 @@ export async function controlMain(o: ControlOptions): Promise<number> {
       // The whole session went away (kill-session): the run is interrupted, not just unwatched.
       const gone = !(await tmux.hasSession().catch(() => false));
       if (gone) {
-        await store.transaction((s) => {
-          const d = new Draft(s, Date.now());
-          interruptRun(d);
-          return d.result(null);
-        }).catch(() => undefined);
+        await transact(store, interruptRun).catch(() => undefined);
       }
     }
     view.close();

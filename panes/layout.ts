@@ -3,7 +3,7 @@
  * pane), their titles and commands, and the grid tmux's `tiled` layout makes of them.
  */
 import type { QuadDef } from '../orchestrator/plan-types.js';
-import { RUN_DIR_ENV } from '../orchestrator/worker-process.js';
+import { RUN_DIR_ENV, workerArgs } from '../orchestrator/worker-process.js';
 
 export const MAIN_WINDOW = 'quads';
 export const LOGS_WINDOW = 'logs';
@@ -49,8 +49,9 @@ export function tmuxLiteral(s: string): string {
   return s.replace(/#/g, '##');
 }
 
+/** A quad pane runs the workers' lean entry, as `run` does (the full CLI costs each pane 0.1 s and 7 MB). */
 export function workerArgv(c: CommandContext, quad: number): string[] {
-  return [c.node, c.cliJs, 'worker', '--quad', String(quad), '--run-dir', c.runDir];
+  return [c.node, ...workerArgs(c.runDir, quad, false)];
 }
 
 export function controlArgv(c: CommandContext): string[] {
@@ -89,9 +90,6 @@ export function tiledPaneSize(n: number, width: number, height: number): { cols:
   const { cols, rows } = tiledShape(n);
   return { cols, rows, width: Math.floor((width - (cols - 1)) / cols), height: Math.floor((height - rows) / rows) };
 }
-
-/** Smallest pane a quad view is drawn in without losing the agents (below it: still drawn, cramped). */
-export const MIN_PANE = { width: 20, height: 5 };
 
 /** Parses `--size 200x60`. */
 export function parseSize(s: string): { width: number; height: number } | undefined {

@@ -6,13 +6,14 @@
  * process group. Last, the run's state records the stop so `launch`/`run` resume cleanly.
  */
 import type { RunPaths } from '../orchestrator/paths.js';
-import { Draft } from '../orchestrator/draft.js';
+import { transact } from '../orchestrator/draft.js';
 import { groupStopped, interruptRun } from '../orchestrator/lifecycle.js';
+import { TERMINAL_GROUP } from '../orchestrator/group-transitions.js';
 import { runStore } from '../orchestrator/run-store.js';
 import { FileStateStore } from '../state/store.js';
-import { descendants, endProcesses, findByEnv, groupRunning, readProcTable, stillRunning, type Proc } from '../workers/process-tree.js';
+import { descendants, endProcesses, groupRunning, readProcTable, signalProcess, stillRunning, type Proc } from '../workers/process-tree.js';
 import { runPaths } from '../orchestrator/paths.js';
-import { RUN_DIR_ENV } from '../orchestrator/worker-process.js';
+import { runTaskProcs } from '../orchestrator/worker-process.js';
 import { RUN_DIR_OPTION } from './layout.js';
 import { readRecord, removeRecord } from './tmux-session-record.js';
 import { Tmux } from './tmux.js';
@@ -29,9 +30,7 @@ export interface StopOptions {
 
 /** Which session: flags, then the environment, then what the launch in this run dir recorded. */
 export function stopTarget(o: StopOptions): Tmux {
-  const env = o.env ?? process.env;
-  const rec = readRecord(o.paths);
-  return new Tmux({ socket: o.socket ?? env.ORCHESTRATOR_TMUX_SOCKET ?? rec?.socket, session: o.session ?? env.ORCHESTRATOR_SESSION ?? rec?.session });
+  return Tmux.fromEnv(o, o.env, readRecord(o.paths) ?? {});
 }
 
 /** Task process groups the run's state says are running (they outlive a SIGKILLed worker). */
@@ -55,25 +54,15 @@ export async function recordStop(paths: RunPaths): Promise<void> {
   try {
     await store.open();
     if (store.read().meta.status !== 'running') return;
-    await store.transaction((s) => {
-      const d = new Draft(s, Date.now());
-      for (const g of Object.values(s.groups)) {
-        if (g.status === 'finished' || g.status === 'stopped' || g.status === 'failed') continue;
+    await transact(store, (d) => {
+      for (const g of Object.values(d.base.groups)) {
+        if (TERMINAL_GROUP.has(g.status)) continue;
         groupStopped(d, g.quad, d.agentNames().filter((n) => d.agent(n)!.quad === g.quad), 'stopped');
       }
       interruptRun(d);
-      return d.result(null);
     });
   } finally {
     await store.close().catch(() => undefined);
-  }
-}
-
-function terminate(pid: number): void {
-  try {
-    process.kill(pid, 'SIGTERM');
-  } catch {
-    /* gone meanwhile */
   }
 }
 
@@ -100,14 +89,14 @@ export async function stopMain(opts: StopOptions): Promise<number> {
   const table = readProcTable();
   // Task processes of this run whose worker died before the state knew their group (only when
   // the run dir's record names this session: a single-terminal run there is not ours).
-  const strays = !sameSession ? [] : findByEnv((env) => env.get(RUN_DIR_ENV) === o.paths.runDir && env.has('ORCHESTRATOR_AGENT'), table).map((p) => p.pid);
+  const strays = !sameSession ? [] : runTaskProcs(o.paths.runDir, table).map((p) => p.pid);
   const roots = [...new Set([...panePids, ...recorded, ...strays])];
   const procs: Proc[] = descendants(roots, table).filter((p) => !p.zombie);
   const ours = hadSession || sameSession;
   const pgids = ours ? (await runningTaskGroups(o.paths)).filter((g) => groupRunning(g, table)) : [];
 
   if (hadSession) await tmux.killSession();
-  else for (const pid of recorded) terminate(pid);
+  else for (const pid of recorded) signalProcess(pid, 'SIGTERM');
   const res = await endProcesses(procs, { graceMs: o.graceMs ?? 4000, pgids });
   if (ours) await recordStop(o.paths).catch((e) => say(`note: could not record the stop in the run state: ${(e as Error).message}`));
   if (ours) removeRecord(o.paths);

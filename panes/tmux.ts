@@ -83,9 +83,9 @@ export class Tmux {
     this.session = checkSessionName(o.session || DEFAULT_SESSION);
   }
 
-  /** Flags first, then ORCHESTRATOR_TMUX_SOCKET / ORCHESTRATOR_SESSION, then the defaults. */
-  static fromEnv(o: TmuxOptions = {}, env: NodeJS.ProcessEnv = process.env): Tmux {
-    return new Tmux({ socket: o.socket ?? env.ORCHESTRATOR_TMUX_SOCKET, session: o.session ?? env.ORCHESTRATOR_SESSION });
+  /** Flags first, then ORCHESTRATOR_TMUX_SOCKET / ORCHESTRATOR_SESSION, then `fallback`, then the defaults. */
+  static fromEnv(o: TmuxOptions = {}, env: NodeJS.ProcessEnv = process.env, fallback: TmuxOptions = {}): Tmux {
+    return new Tmux({ socket: o.socket ?? env.ORCHESTRATOR_TMUX_SOCKET ?? fallback.socket, session: o.session ?? env.ORCHESTRATOR_SESSION ?? fallback.session });
   }
 
   /** The exact-match target of our session, or of one of its windows. */
@@ -142,16 +142,6 @@ export class Tmux {
   async sessionOption(name: string): Promise<string | undefined> {
     const v = await orOnTmuxError(this.run(['show-options', '-v', '-t', `${this.target()}:`, name]), '');
     return v.trim() || undefined;
-  }
-
-  async windows(): Promise<string[]> {
-    const out = await this.run(['list-windows', '-t', this.target(), '-F', '#{window_name}']);
-    return out.split('\n').filter(Boolean);
-  }
-
-  /** The text of a pane as shown (`capture-pane -p`), wrapped lines joined. */
-  capture(pane: string): Promise<string> {
-    return this.run(['capture-pane', '-p', '-J', '-t', pane]);
   }
 
   /** Restarts a pane's command in place (the pane keeps its id, title and position). */

@@ -28,6 +28,7 @@
  */
 import { closeSync, fstatSync, linkSync, openSync, readdirSync, rmdirSync, statSync, unlinkSync, utimesSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { processExists } from './process-exists.js';
 
 export const STALE_MS = 2000;
 const MIN_RETRY_MS = 1;
@@ -55,15 +56,6 @@ function installExitHook(): void {
 }
 let keyCount = 0;
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Makes a new key file for the lock at `lockPath`, first sweeping the keys of dead processes. */
 function makeKey(lockPath: string): { path: string; ino: number } {
   const dir = dirname(lockPath);
@@ -71,7 +63,7 @@ function makeKey(lockPath: string): { path: string; ino: number } {
   try {
     for (const f of readdirSync(dir)) {
       const pid = f.startsWith(prefix) ? Number(f.slice(prefix.length).split('-')[0]) : NaN;
-      if (pid > 0 && pid !== process.pid && !pidAlive(pid)) remove(join(dir, f), false);
+      if (pid > 0 && pid !== process.pid && !processExists(pid)) remove(join(dir, f), false);
     }
   } catch {
     // Sweeping is housekeeping only.

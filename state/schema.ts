@@ -134,7 +134,3 @@ export const snapshotSchema = z.object({
 });
 export type Snapshot = z.infer<typeof snapshotSchema>;
 
-export const journalLineSchema = z.union([
-  z.object({ s: z.number().int(), o: z.array(opSchema) }),
-  z.object({ next: z.number().int() }),
-]);

@@ -1,12 +1,13 @@
 /**
  * The snapshot file of a generation, `state.json` = {schema, gen, seq, state}, and its backup
- * `state.json.prev`: writing a new generation, reading one back (validated), and reading just
- * the generation number from its header with the file's identity (which tells a replaced state).
+ * `state.json.prev`: writing a new generation, reading one back (validated), the file's
+ * identity (which tells a new generation or a replaced state) and its header's generation.
  */
 import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync, unlinkSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { StateError } from '../orchestrator/errors.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { processExists } from './process-exists.js';
 import { journalName } from './journal.js';
 import { STATE_SCHEMA, snapshotSchema, type State } from './schema.js';
 
@@ -23,36 +24,22 @@ export type SnapshotId = string;
 
 const identity = (st: Stats): SnapshotId => `${st.dev}:${st.ino}:${st.ctimeMs}`;
 
-export interface SnapshotHead {
-  /** The generation named in the header ({"schema":1,"gen":N,...}); -1 when unreadable. */
-  gen: number;
-  /** Undefined when the file cannot be opened. */
-  id?: SnapshotId;
-}
-
-/** The header of the snapshot file: one open, one fstat, a 64-byte read (the store's per-read check). */
-export function snapshotHead(file: string): SnapshotHead {
+/** The generation named in a snapshot's header ({"schema":1,"gen":N,...}, a 64-byte read); -1 when unreadable. */
+export function snapshotGen(file: string): number {
   const buf = Buffer.alloc(64);
   let n = 0;
-  let id: SnapshotId;
   try {
     const fd = openSync(file, 'r');
     try {
-      id = identity(fstatSync(fd));
       n = readSync(fd, buf, 0, buf.length, 0);
     } finally {
       closeSync(fd);
     }
   } catch {
-    return { gen: -1 };
+    return -1;
   }
   const m = /^\{"schema":\d+,"gen":(\d+),/.exec(buf.toString('utf8', 0, n));
-  return { gen: m ? Number(m[1]) : -1, id };
-}
-
-/** The generation named in a snapshot's header; -1 when unreadable. */
-export function snapshotGen(file: string): number {
-  return snapshotHead(file).gen;
+  return m ? Number(m[1]) : -1;
 }
 
 /** The identity of the snapshot file now at `file` (undefined when there is none). */
@@ -143,21 +130,12 @@ export function removeLeftovers(dir: string, keepFrom: number): void {
   for (const f of readdirSync(dir)) {
     const gen = /^journal\.(\d+)\.jsonl$/.exec(f)?.[1];
     const pid = /\.tmp-(\d+)$/.exec(f)?.[1];
-    if ((gen !== undefined && Number(gen) < keepFrom) || (pid !== undefined && !alive(Number(pid)))) {
+    if ((gen !== undefined && Number(gen) < keepFrom) || (pid !== undefined && !processExists(Number(pid)))) {
       try {
         unlinkSync(join(dir, f));
       } catch {
         // gone already
       }
     }
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -20,7 +20,7 @@ import { StateLock } from './lock.js';
 import { applyOps } from './ops.js';
 import type { Op, State } from './schema.js';
 import { TaskIndex } from './task-index.js';
-import { loadSnapshot, RECOVER_HINT, removeLeftovers, snapshotGen, snapshotHead, snapshotId, writeGeneration, type SnapshotId } from './snapshot.js';
+import { loadSnapshot, RECOVER_HINT, removeLeftovers, snapshotGen, snapshotId, writeGeneration, type SnapshotId } from './snapshot.js';
 
 export interface TxResult<R> {
   ops?: Op[];
@@ -45,7 +45,7 @@ export interface StateStore {
   close(): Promise<void>;
 }
 
-export { RECOVER_HINT, loadSnapshot, snapshotGen, snapshotHead, writeGeneration, type LoadedSnapshot } from './snapshot.js';
+export { loadSnapshot, writeGeneration, type LoadedSnapshot } from './snapshot.js';
 
 export interface StoreOptions {
   /** File that receives the transactions' events (logs/events.jsonl). */
@@ -329,15 +329,12 @@ export class FileStateStore implements StateStore {
    */
   private catchUp(locked: boolean, fresh = false): void {
     // A compactor that died after installing the new snapshot but before marking the old journal
-    // would leave this process appending to a journal nobody reads: follow the snapshot's header
-    // (a 64-byte read), not only the marker. And a state replaced as a whole (reset, --fresh)
-    // can start over at the same generation and reach the same journal offset: only the file's
-    // identity (same fstat) tells it apart.
+    // would leave this process appending to a journal nobody reads: follow the snapshot file,
+    // not only the marker. A state replaced as a whole (reset, --fresh) can even start over at
+    // the same generation and journal offset. Snapshots are only ever installed by rename, never
+    // changed in place, so the file's identity (dev:ino:ctime, one stat) answers both.
     if (!this.state) return this.reload();
-    if (!fresh) {
-      const head = snapshotHead(this.snapshotFile);
-      if (head.gen !== this.gen || head.id !== this.snapId) return this.reload();
-    }
+    if (!fresh && snapshotId(this.snapshotFile) !== this.snapId) return this.reload();
     const file = join(this.dir, journalName(this.gen));
     const chunk = readJournal(file, this.offset);
     if (!chunk) {

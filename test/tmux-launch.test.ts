@@ -5,13 +5,13 @@
  * and the guard rails.
  */
 import { expect } from 'chai';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as pty from 'node-pty';
 import { CLI_JS } from '../orchestrator/paths.js';
 import { cli, removeDir, tempDir, waitFor } from './helpers/cli.js';
-import { doneCount, runState, TestServer } from './helpers/tmux-server.js';
+import { TestServer } from './helpers/tmux-server.js';
+import { doneCount, runState } from './helpers/run-state.js';
 
 const NAMES_Q1 = ['Core-Setup-Agent', 'Voice-Synthesis', 'Lip-Sync-Agent', 'Avatar-Agent'];
 
@@ -44,7 +44,7 @@ describe('quad terminal: launch (real tmux, private socket)', function () {
     expect(lines).to.have.length(4);
     const titles = ['Quad 1 · Core Build', 'Quad 2 · Services', 'Quad 3 · Deploy & QA', 'Control'];
     lines.forEach((l, i) => expect(l.startsWith(titles[i]!), l).to.equal(true));
-    for (let q = 1; q <= 3; q++) expect(lines[q - 1]).to.include(`dist/bin/cli.js worker --quad ${q} --run-dir ${dir}`);
+    for (let q = 1; q <= 3; q++) expect(lines[q - 1]).to.include(`dist/workers/worker-cli.js worker --quad ${q} --run-dir ${dir}`);
     expect(lines[3]).to.include(`dist/bin/cli.js control --run-dir ${dir}`);
     const logs = (await server.tmux(['list-panes', '-t', '=orchestrator:logs', '-F', '#{pane_start_command}'])).trim();
     expect(logs).to.include('tail').and.include(join(dir, 'logs', 'orchestrator.log'));
@@ -175,7 +175,7 @@ describe('quad terminal: launch (real tmux, private socket)', function () {
     expect(attach.stderr).to.include('--attach needs a terminal').and.include('orchestrator attach');
     expect(await server.hasSession()).to.equal(false);
 
-    const empty = mkdtempSync(join(tmpdir(), 'quadterm-path-'));
+    const empty = tempDir('quadterm-path-');
     try {
       const r = await cli(['launch', '--socket', server.socket, '--run-dir', dir], { env: { PATH: empty } });
       expect(r.exitCode).to.equal(2);

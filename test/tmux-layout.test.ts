@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { DEFAULT_AGENTS, DEFAULT_QUADS, quadNames } from '../orchestrator/default-agents.js';
 import { CONTROL_ROLE, paneSpecs, parseSize, quadTitle, tiledPaneSize, tiledShape, tmuxLiteral } from '../panes/layout.js';
 import { buildCommands } from '../panes/launch.js';
+import { WORKER_JS } from '../orchestrator/worker-process.js';
 import { cellLines, gridShape, renderGrid, shortName, type AgentCell } from '../panes/quad-grid.js';
 import { parsePaneLine, PANE_FORMAT, Tmux } from '../panes/tmux.js';
 import { parseStat } from '../workers/process-tree.js';
@@ -20,7 +21,8 @@ describe('quad terminal layout (pure)', () => {
   it('has a pane per quad with the documented titles, then Control', () => {
     const specs = paneSpecs(DEFAULT_QUADS, ctx);
     expect(specs.map((s) => s.title)).to.deep.equal(['Quad 1 · Core Build', 'Quad 2 · Services', 'Quad 3 · Deploy & QA', 'Control']);
-    expect(specs[0]!.argv).to.deep.equal(['/usr/bin/node', '/pkg/dist/bin/cli.js', 'worker', '--quad', '1', '--run-dir', '/runs/r1']);
+    expect(specs[0]!.argv).to.deep.equal(['/usr/bin/node', '--max-semi-space-size=2', WORKER_JS, 'worker', '--quad', '1', '--run-dir', '/runs/r1']);
+    expect(WORKER_JS).to.match(/dist\/workers\/worker-cli\.js$/);
     expect(specs[3]!.role).to.equal(CONTROL_ROLE);
     expect(specs[3]!.argv.slice(2)).to.deep.equal(['control', '--run-dir', '/runs/r1', '--session', 'orchestrator']);
     expect(paneSpecs(DEFAULT_QUADS, { ...ctx, socket: 'priv' })[3]!.argv.slice(-2)).to.deep.equal(['--socket', 'priv']);

@@ -17,7 +17,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type * as Pty from 'node-pty';
 import type { Command } from '../orchestrator/plan-types.js';
 import { groupAlive, signalGroup, trackGroup, untrackGroup } from './process-groups.js';
-import { simpleArgv } from './simple-command.js';
+import { commandArgv, simpleArgv } from './simple-command.js';
 
 /** node-pty is loaded by the first task that wants a terminal, not by every worker. */
 let ptyModule: typeof Pty | undefined;
@@ -47,10 +47,6 @@ export interface ExecResult {
 
 /** How long a group gets between SIGTERM and SIGKILL. */
 export const KILL_GRACE_MS = 2000;
-
-function argv(cmd: Command): [string, string[]] {
-  return typeof cmd === 'string' ? ['/bin/sh', ['-c', cmd]] : [cmd[0]!, cmd.slice(1)];
-}
 
 const pwds = new Map<string, string>();
 
@@ -84,7 +80,7 @@ function endGroup(pgid: number): void {
 
 export async function execute(cmd: Command, o: ExecOptions): Promise<ExecResult> {
   const started = performance.now();
-  const [file, args] = argv(cmd);
+  const [file, args] = commandArgv(cmd);
   let timedOut = false;
   let aborted = false;
   let pgid: number | undefined;

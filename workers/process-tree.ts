@@ -7,9 +7,11 @@
  * the caller's own group. Used by the keep-alive monitor and its roles, `stop` and the tmux
  * supervisor, the dashboard's metrics and the benchmarks.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { signalGroup } from './process-groups.js';
+import { processExists } from '../state/process-exists.js';
 
 export interface Proc {
   pid: number;
@@ -155,12 +157,7 @@ export function stillRunning(p: { pid: number; start?: number }): boolean {
     const now = readProc(p.pid, 0); // page 0: rss not wanted here
     return !!now && !now.zombie && (!p.start || now.start === p.start);
   }
-  try {
-    process.kill(p.pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return processExists(p.pid);
 }
 
 /** Alive and not a zombie (an orphan nobody reaps still answers kill 0). */
@@ -174,7 +171,8 @@ export function groupRunning(pgid: number, table: ProcTable = readProcTable()): 
   return false;
 }
 
-function send(pid: number, signal: NodeJS.Signals): void {
+/** Signals one process; nothing when it is gone already. */
+export function signalProcess(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(pid, signal);
   } catch {
@@ -197,7 +195,7 @@ export function killNow(procs: readonly Proc[], pgids: readonly number[] = []): 
   const groups = new Set([...pgids, ...members.map((p) => p.pgid).filter((g) => leaders.has(g))]);
   groups.delete(table.get(process.pid)?.pgid ?? -1);
   for (const g of groups) if (g > 1 && groupRunning(g, table)) signalGroup(g, 'SIGKILL');
-  for (const p of members) send(p.pid, 'SIGKILL');
+  for (const p of members) signalProcess(p.pid, 'SIGKILL');
   return members;
 }
 
@@ -210,7 +208,6 @@ export interface EndResult {
   survivors: Proc[];
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Ends processes: waits up to `graceMs` for them to go by themselves (they may be handling a

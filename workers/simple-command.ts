@@ -12,6 +12,12 @@
  * The executor falls back to the shell when the program cannot be started (not found, not
  * executable), so that case still reads exactly as before (the shell's message, exit 127).
  */
+import type { Command } from '../orchestrator/plan-types.js';
+
+/** How a plan command runs: a string through `/bin/sh -c`, a list as argv without a shell. */
+export function commandArgv(cmd: Command): [string, string[]] {
+  return typeof cmd === 'string' ? ['/bin/sh', ['-c', cmd]] : [cmd[0]!, cmd.slice(1)];
+}
 
 const SAFE = /^[A-Za-z0-9_./:,+@%\- ]+$/;
 

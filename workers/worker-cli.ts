@@ -5,9 +5,8 @@
  * group, and the full CLI (every command, tmux, dashboards) cost each of them about 0.1 s of
  * CPU and 7 MB more. Any other command line is handed to the full CLI.
  */
-import { tuneHeapForLongRun } from '../orchestrator/heap-tuning.js';
-import { resolveRunDir } from '../orchestrator/paths.js';
-import { workerMain } from './worker-main.js';
+import { renderError } from '../orchestrator/errors.js';
+import { workerCommand } from './worker-main.js';
 
 interface WorkerArgs {
   quad: number;
@@ -35,15 +34,12 @@ async function main(): Promise<void> {
     await import('../bin/cli.js');
     return;
   }
-  tuneHeapForLongRun();
   try {
-    const view = !args.plain && process.stdout.isTTY ? new (await import('../panes/quad-view.js')).QuadView(process.stdout) : undefined;
-    process.exitCode = await workerMain({ runDir: resolveRunDir(args.runDir), quad: args.quad, view });
+    process.exitCode = await workerCommand(args);
   } catch (e) {
-    const err = e as Error & { exitCode?: number };
-    const known = err?.name === 'StateError' || err?.name === 'PlanError' || err?.name === 'UsageError';
-    process.stderr.write(known ? `${err.name === 'StateError' ? 'state error' : 'error'}: ${err.message}\n` : `internal error: ${err?.stack ?? String(e)}\n`);
-    process.exitCode = 2;
+    const { code, message } = renderError(e);
+    process.stderr.write(message + '\n');
+    process.exitCode = code;
   }
 }
 

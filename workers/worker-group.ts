@@ -6,7 +6,8 @@
 import { appendFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { buildContext, type RunContext } from '../orchestrator/context.js';
-import { Draft } from '../orchestrator/draft.js';
+import { Draft, transact } from '../orchestrator/draft.js';
+import { agentsOfQuad } from '../orchestrator/default-agents.js';
 import { groupStarted, groupStopped } from '../orchestrator/lifecycle.js';
 import type { Plan } from '../orchestrator/plan-types.js';
 import { runPaths, type RunPaths } from '../orchestrator/paths.js';
@@ -14,6 +15,7 @@ import { readRunPlan } from '../orchestrator/run-plan.js';
 import { claimFor, expireLeases, finish, heartbeat, started, type Claim } from '../orchestrator/transitions.js';
 import { heartbeatEveryMs } from '../orchestrator/health.js';
 import type { FileStateStore } from '../state/store.js';
+import type { State } from '../state/schema.js';
 import { appendEvent, runStore } from '../orchestrator/run-store.js';
 import { signalGroup } from './process-groups.js';
 import { runAttempt } from './task-runner.js';
@@ -59,7 +61,7 @@ export class WorkerGroup {
   constructor(private o: WorkerOptions) {
     this.paths = runPaths(o.runDir);
     this.plan = readRunPlan(this.paths);
-    this.agents = this.plan.agents.filter((a) => a.quad === o.quad).map((a) => a.name);
+    this.agents = agentsOfQuad(this.plan.agents, o.quad);
     this.store = runStore(this.paths);
     this.ctx = buildContext(this.plan);
   }
@@ -122,10 +124,7 @@ export class WorkerGroup {
   }
 
   private tx<R>(fn: (d: Draft) => R): Promise<R> {
-    return this.store.transaction((s, index) => {
-      const d = new Draft(s, Date.now(), index);
-      return d.result(fn(d));
-    });
+    return transact(this.store, fn);
   }
 
   private reap(orphans: number[]): void {
@@ -145,7 +144,7 @@ export class WorkerGroup {
       if (!this.sleepers.size) return;
       let c: Claimable | undefined;
       try {
-        c = this.stopping ? undefined : this.evaluate();
+        c = this.stopping ? undefined : this.evaluate(this.store.read());
       } catch {
         // The state cannot be read just now: wake everyone, their own loops deal with it.
       }
@@ -179,9 +178,8 @@ export class WorkerGroup {
     });
   }
 
-  /** Lock-free, on the latest state, once per state change (and at most 50 ms old). */
-  private evaluate(): Claimable {
-    const s = this.store.read();
+  /** Lock-free, on the latest state `s`, once per state change (and at most 50 ms old). */
+  private evaluate(s: State): Claimable {
     const now = Date.now();
     const seq = this.store.sequence;
     const c = this.claimable;
@@ -197,14 +195,13 @@ export class WorkerGroup {
   }
 
   /** Would a claim transaction do anything for `agent` now? */
-  private worthClaiming(agent: string): boolean {
-    const c = this.evaluate();
+  private worthClaiming(agent: string, s: State): boolean {
+    const c = this.evaluate(s);
     return c.other || c.agents.has(agent);
   }
 
   /** Until the earliest retry backoff of a ready task ends, at most a second. */
-  private nextWakeMs(): number {
-    const s = this.store.read();
+  private nextWakeMs(s: State): number {
     let soonest = 1000;
     const now = Date.now();
     for (const id of this.store.index().ready) {
@@ -219,8 +216,9 @@ export class WorkerGroup {
     for (;;) {
       if (this.stopping) return;
       if (!claim) {
-        if (!this.worthClaiming(agent)) {
-          await this.sleep(agent, this.nextWakeMs());
+        const s = this.store.read(); // one catch-up for both questions
+        if (!this.worthClaiming(agent, s)) {
+          await this.sleep(agent, this.nextWakeMs(s));
           continue;
         }
         const r = await this.tx((d) => ({ orphans: expireLeases(d, this.ctx), claims: claimFor(d, this.ctx, this.o.quad, [agent]), over: d.meta.status !== 'running' }));

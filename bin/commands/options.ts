@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { parseDuration } from '../../orchestrator/duration.js';
 import { UsageError } from '../../orchestrator/errors.js';
+import { INTERVAL_MAX_MS, INTERVAL_MIN_MS } from '../../orchestrator/health.js';
 
 export function intOption(name: string, min: number, max: number): (v: string) => number {
   return (v: string) => {
@@ -14,9 +15,6 @@ export function intOption(name: string, min: number, max: number): (v: string) =
   };
 }
 
-/** The keep-alive interval's range (issue 5: 10 s is the slowest allowed; the plan's keep_alive.interval has the same). */
-export const INTERVAL_MIN_MS = 200;
-export const INTERVAL_MAX_MS = 10_000;
 export const INTERVAL_HELP = "keep-alive check interval, 200ms..10s (default: the plan's keep_alive.interval, 2s)";
 
 /** --interval: a duration (500ms, 2s, or seconds as a number) from 200 ms to 10 s. */

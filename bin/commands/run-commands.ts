@@ -24,10 +24,7 @@ export function registerRunCommands(program: Command): void {
     .option('--run-dir <dir>', 'run directory')
     .option('--plain', 'plain prefixed lines even on a terminal')
     .action(async (o: { quad: number; runDir?: string; plain?: boolean }) => {
-      tuneHeapForLongRun();
-      // In a terminal (a quad pane) the agents as a grid; plain prefixed lines otherwise.
-      const view = !o.plain && process.stdout.isTTY ? new (await import('../../panes/quad-view.js')).QuadView(process.stdout) : undefined;
-      const { workerMain } = await import('../../workers/worker-main.js');
-      process.exitCode = await workerMain({ runDir: resolveRunDir(o.runDir), quad: o.quad, view });
+      const { workerCommand } = await import('../../workers/worker-main.js');
+      process.exitCode = await workerCommand(o);
     });
 }

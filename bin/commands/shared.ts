@@ -1,6 +1,6 @@
-/** Helpers the subcommands share: opening a run's store, running a transition as a transaction. */
+/** Helpers the subcommands share: opening a run's store, checking leases. */
 import { buildContext, type RunContext } from '../../orchestrator/context.js';
-import { Draft } from '../../orchestrator/draft.js';
+import { Draft, transact } from '../../orchestrator/draft.js';
 import { resolveRunDir, runPaths, type RunPaths } from '../../orchestrator/paths.js';
 import { readRunPlan } from '../../orchestrator/run-setup.js';
 import { expireLeases } from '../../orchestrator/transitions.js';
@@ -24,19 +24,10 @@ export async function openRun(runDirFlag?: string): Promise<OpenRun> {
   return { paths, plan, ctx: buildContext(plan, store.read().meta.learned), store };
 }
 
-export function transition<R>(run: OpenRun, fn: (d: Draft) => R): Promise<R> {
-  return run.store.transaction((s) => {
-    const d = new Draft(s, Date.now());
-    return d.result(fn(d));
-  });
-}
-
 /** Whoever touches the state checks leases: expired ones are requeued, their orphans ended. */
 export async function checkLeases(run: OpenRun): Promise<void> {
   const d = new Draft(run.store.read(), Date.now());
   if (!expireLeases(d, run.ctx).length && !d.ops.length) return;
-  const orphans = await transition(run, (dd) => expireLeases(dd, run.ctx));
+  const orphans = await transact(run.store, (dd) => expireLeases(dd, run.ctx));
   for (const pgid of orphans) signalGroup(pgid, 'SIGKILL');
 }
-
-export { intOption, INTERVAL_HELP, INTERVAL_MAX_MS, INTERVAL_MIN_MS, intervalOption } from './options.js';

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { formatDuration } from '../../orchestrator/duration.js';
 import { resolveRunDir, runPaths } from '../../orchestrator/paths.js';
 import { UsageError } from '../../orchestrator/errors.js';
+import { agentsOfQuad } from '../../orchestrator/default-agents.js';
 
 const say = (l = '') => process.stdout.write(l + '\n');
 
@@ -22,7 +23,7 @@ export function registerStateCommands(program: Command): void {
       say();
       for (const l of table(plan.tasks.map((t) => [t.id, t.title, t.role ?? '', t.needs.join(',') || '-']), ['TASK', 'TITLE', 'ROLE', 'NEEDS'])) say(l);
       say();
-      for (const q of plan.quads) say(`quad ${q.id} · ${q.name}: ${plan.agents.filter((a) => a.quad === q.id).map((a) => a.name).join(', ')}`);
+      for (const q of plan.quads) say(`quad ${q.id} · ${q.name}: ${agentsOfQuad(plan.agents, q.id).join(', ')}`);
       say();
       say(`critical path: ${pathText(ctx.critical.path)} (${formatDuration(ctx.critical.length)} estimated)`);
       say(`lower bound on makespan: ${formatDuration(ctx.lowerBoundMs)} (max of critical path and total work / ${plan.agents.length} agents; estimates: learned, plan 'estimate', else 1s per task)`);
@@ -45,7 +46,7 @@ export function registerStateCommands(program: Command): void {
         return;
       }
       // The dashboard's essentials, from the same view model, then every task.
-      const model = buildViewModel({ state: s, plan: run.plan, now: Date.now() });
+      const model = buildViewModel({ state: s, plan: run.plan, now: Date.now(), graph: run.ctx.graph });
       for (const l of statusText(model, { alerts: 5 })) say(l);
       say();
       for (const l of taskTable(s, run.plan)) say(l);
@@ -57,9 +58,9 @@ export function registerStateCommands(program: Command): void {
     .argument('<id>', 'task id')
     .option('--run-dir <dir>', 'run directory')
     .action(async (id: string, o: { runDir?: string }) => {
-      const [{ openRun, transition }, { retryTask }] = await Promise.all([import('./shared.js'), import('../../orchestrator/lifecycle.js')]);
+      const [{ openRun }, { retryTask }, { transact }] = await Promise.all([import('./shared.js'), import('../../orchestrator/lifecycle.js'), import('../../orchestrator/draft.js')]);
       const run = await openRun(o.runDir);
-      const unblocked = await transition(run, (d) => {
+      const unblocked = await transact(run.store, (d) => {
         try {
           return retryTask(d, run.ctx, id);
         } catch (e) {

@@ -4,17 +4,10 @@
  * (lifecycle.setPaused), which the workers honour in claimFor. The lock is held only here.
  */
 import type { RunContext } from '../../orchestrator/context.js';
-import { Draft } from '../../orchestrator/draft.js';
+import { transact } from '../../orchestrator/draft.js';
 import { retryTask, setPaused } from '../../orchestrator/lifecycle.js';
 import { STALE_HEARTBEAT_MS } from '../../orchestrator/transitions.js';
 import type { StateStore } from '../../state/store.js';
-
-function transition<R>(store: StateStore, fn: (d: Draft) => R): Promise<R> {
-  return store.transaction((s) => {
-    const d = new Draft(s, Date.now());
-    return d.result(fn(d));
-  });
-}
 
 /** Retries a failed task; returns the message to show (never throws for a user mistake). */
 export async function retryFromDashboard(store: StateStore, ctx: RunContext, task: string | undefined): Promise<string> {
@@ -25,7 +18,7 @@ export async function retryFromDashboard(store: StateStore, ctx: RunContext, tas
     return `${task} is ${t?.status ?? 'unknown'}, not failed${failed.length ? `; failed: ${failed.join(', ')}` : ''}`;
   }
   try {
-    const unblocked = await transition(store, (d) => retryTask(d, ctx, task));
+    const unblocked = await transact(store, (d) => retryTask(d, ctx, task));
     const now = Date.now();
     const workers = Object.values(store.read().groups).some((g) => (g.status === 'running' || g.status === 'starting') && now - (g.heartbeatAt ?? 0) <= STALE_HEARTBEAT_MS);
     return `${task} is ready again${unblocked.length ? `; unblocked ${unblocked.join(', ')}` : ''}${workers ? '' : ' — no workers are running: start them (orchestrator run, or ./launch.sh) to run it'}`;
@@ -36,7 +29,7 @@ export async function retryFromDashboard(store: StateStore, ctx: RunContext, tas
 
 /** Flips meta.paused; returns the new value. */
 export async function togglePause(store: StateStore): Promise<boolean> {
-  return transition(store, (d) => {
+  return transact(store, (d) => {
     const next = !d.meta.paused;
     setPaused(d, next);
     return next;

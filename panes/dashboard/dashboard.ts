@@ -11,13 +11,14 @@ import { runPaths, type RunPaths } from '../../orchestrator/paths.js';
 import { retryFromDashboard, togglePause } from './actions.js';
 import type { GpuProbeOptions } from './gpu-probe.js';
 import { planLayout } from './layout.js';
-import { LogTail, tailLines } from './log-tail.js';
+import { LogTail } from './log-tail.js';
 import { buildPanels, paintCharts, paintPanels, type Panels } from './panels.js';
 import { showHelp, showTaskLog, type Popup } from './popups.js';
 import { MetricsSampler, runRoots } from './process-metrics.js';
 import { RunSource } from './run-source.js';
 import { blessedTerminal, preferUnicodeLines } from './terminal.js';
-import { buildViewModel, type DashboardModel } from './view-model.js';
+import { buildViewModel, type AgentRow, type DashboardModel } from './view-model.js';
+import type { State } from '../../state/schema.js';
 import { fit, statusLine } from './view-text.js';
 
 export interface DashboardOptions {
@@ -52,6 +53,8 @@ export class Dashboard {
   private notes: string[] = [];
   private cache = new Map<string, string>();
   private logTail: LogTail;
+  /** The selected agent's task log, reread only when it grows. */
+  private taskTail?: { task: string; tail: LogTail };
   private sampler: MetricsSampler;
   private timers: NodeJS.Timeout[] = [];
   private drawTimer?: NodeJS.Timeout;
@@ -181,11 +184,11 @@ export class Dashboard {
       return void this.attach();
     }
     const now = Date.now();
-    const m = buildViewModel({ state: snap.state, plan: run.plan, events: snap.events, now });
+    const m = buildViewModel({ state: snap.state, plan: run.plan, events: snap.events, now, graph: run.ctx.graph });
     this.model = m;
     this.selected = Math.max(0, Math.min(this.selected, m.rows.length - 1));
     const row = m.rows[this.selected];
-    const detail = row ? this.detailLines(row.name, row.focusTask) : [];
+    const detail = row ? this.detailLines(row, snap.state) : [];
     paintPanels(this.panels, { model: m, selected: this.selected, log: this.logTail.read(), notes: this.notes, detail }, this.cache);
     const width = (this.screen.width as number) - 1;
     const flash = this.flash && this.flash.until > now ? this.flash.text : undefined;
@@ -193,12 +196,13 @@ export class Dashboard {
     this.screen.render();
   }
 
-  private detailLines(agent: string, task: string | undefined): string[] {
-    if (!this.panels?.detail || !task) return [`${agent}: no task yet`];
-    const title = this.source.run?.plan.tasks.find((t) => t.id === task)?.title ?? '';
-    const t = this.source.peek()?.tasks[task];
+  private detailLines(row: AgentRow, s: State): string[] {
+    const task = row.focusTask;
+    if (!this.panels?.detail || !task) return [`${row.name}: no task yet`];
+    const t = s.tasks[task];
     const h = Math.max(1, (this.panels.detail.height as number) - 3);
-    return [`${agent} · ${task} ${title} · ${t?.status ?? '?'}${t && t.attempts > 1 ? ` (attempt ${t.attempts})` : ''}`, ...tailLines(this.paths.taskLog(task), h, 16 * 1024)];
+    if (this.taskTail?.task !== task) this.taskTail = { task, tail: new LogTail(this.paths.taskLog(task), 100, 16 * 1024) };
+    return [`${row.name} · ${task} ${row.focusTitle ?? ''} · ${t?.status ?? '?'}${t && t.attempts > 1 ? ` (attempt ${t.attempts})` : ''}`, ...this.taskTail.tail.read().slice(-h)];
   }
 
   private say(text: string): void {

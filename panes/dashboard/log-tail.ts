@@ -31,7 +31,7 @@ export class LogTail {
   private size = -1;
   private lines: string[] = [];
 
-  constructor(private file: string, private keep = 200) {}
+  constructor(private file: string, private keep = 200, private maxBytes?: number) {}
 
   read(): string[] {
     let size: number;
@@ -42,7 +42,7 @@ export class LogTail {
     }
     if (size !== this.size) {
       this.size = size;
-      this.lines = tailLines(this.file, this.keep);
+      this.lines = tailLines(this.file, this.keep, this.maxBytes);
     }
     return this.lines;
   }

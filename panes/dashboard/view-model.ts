@@ -3,7 +3,7 @@
  * and the plan: agent rows grouped by quad, progress and counts, per-quad done counts, the
  * timeline with the critical path marked, the status line. Pure: no I/O, `now` is a parameter.
  */
-import { buildGraph } from '../../orchestrator/graph.js';
+import { buildGraph, type Graph } from '../../orchestrator/graph.js';
 import type { Plan } from '../../orchestrator/plan-types.js';
 import { counts } from '../../orchestrator/report.js';
 import type { RunEvent } from '../../state/events.js';
@@ -80,6 +80,8 @@ export interface ModelInput {
   events?: readonly RunEvent[];
   now: number;
   maxAlerts?: number;
+  /** The plan's graph when the caller has it (a run's context), so a redraw does not rebuild it. */
+  graph?: Graph;
 }
 
 const DEAD_GROUPS = new Set<GroupStatus>(['dead', 'hung', 'failed']);
@@ -147,7 +149,7 @@ export function buildViewModel(o: ModelInput): DashboardModel {
     }
     return { id: q.id, name: q.name, done, running, group: g?.status ?? 'absent', restarts: g?.restarts ?? 0 };
   });
-  const graph = buildGraph(plan.tasks);
+  const graph = o.graph ?? buildGraph(plan.tasks);
   const timing = runTiming(plan, graph, s, now);
   const timeline = buildTimeline({ events: o.events ?? [], state: s, agents: agents.map((a) => a.name), critical: new Set(timing.criticalPath), now });
   const ids = (st: TaskStatus) => Object.values(s.tasks).filter((t) => t.status === st).map((t) => t.id);

@@ -5,6 +5,7 @@
 import { formatDuration } from '../../orchestrator/duration.js';
 import type { Alert } from '../../state/schema.js';
 import type { AgentRow, DashboardModel, Progress, StatusInfo } from './view-model.js';
+import { textBar } from '../progress-line.js';
 
 export const dur = (ms: number | undefined): string => (ms === undefined ? '—' : formatDuration(ms));
 
@@ -100,9 +101,7 @@ export function alertLine(a: Alert): string {
 
 /** A text progress bar: [█████░░░░░] */
 export function bar(percent: number, width: number): string {
-  const w = Math.max(1, width - 2);
-  const fill = Math.round((Math.max(0, Math.min(100, percent)) / 100) * w);
-  return `[${'█'.repeat(fill)}${'░'.repeat(w - fill)}]`;
+  return textBar(percent / 100, Math.max(1, width - 2));
 }
 
 /** orchestrator.log lines carry a full ISO date; on screen the time of day is enough. */
