@@ -32,6 +32,12 @@ export interface GroupSupervisor {
   kill(quad: number): Promise<void>;
   /** Optional: ends task processes an earlier process of the group left behind (before a restart). */
   sweep?(quad: number, agents: readonly string[]): Promise<void>;
+  /**
+   * Optional: the groups' home is gone for good (the tmux session was killed). That is the
+   * user stopping the run, not groups crashing: the monitor stands down instead of requeueing
+   * work that live workers are still handing back.
+   */
+  ended?(): boolean;
 }
 
 export interface KeepAliveOptions {
@@ -122,7 +128,7 @@ export class KeepAlive {
 
   /** One pass over every group. */
   async tick(): Promise<void> {
-    if (this.stopped) return;
+    if (this.standingDown()) return;
     const s = await this.readState();
     if (!s) return;
     const now = Date.now();
@@ -158,6 +164,15 @@ export class KeepAlive {
     }
     // Checked on a throwaway draft first: the transaction only when there is something to record.
     if (!this.pending.size && noGroupLeft(new Draft(s, now), this.o.ctx)) await this.tx((d) => noGroupLeft(d, this.o.ctx));
+  }
+
+  /** Stopped, or the supervisor's groups are gone for good (then it stops for good). */
+  private standingDown(): boolean {
+    if (!this.stopped && this.o.supervisor.ended?.()) {
+      this.stop();
+      this.o.onAction?.('the session is gone: keep-alive stands down');
+    }
+    return this.stopped;
   }
 
   /**
@@ -201,6 +216,8 @@ export class KeepAlive {
     const age = Date.now() - (g.heartbeatAt ?? 0);
     // A hung group (or a dead one whose children linger) is ended as a whole tree first.
     await this.o.supervisor.kill(quad);
+    // The kill looked again: a group "gone" because its whole session was killed did not crash.
+    if (this.standingDown()) return;
     const what = describeFailure(health, age);
     const decision = decideRestart({ restarts: g.restarts, lastRestartAt: g.lastRestartAt }, this.lastHealthy.get(quad) ?? g.heartbeatAt ?? 0);
     const orphans = await this.tx((d) => groupFailed(d, this.o.ctx, quad, health, decision, pid, what));
@@ -229,7 +246,7 @@ export class KeepAlive {
   }
 
   private async restart(quad: number, attempt: number): Promise<void> {
-    if (this.stopped || this.o.store.read().meta.status !== 'running') return;
+    if (this.standingDown() || this.o.store.read().meta.status !== 'running') return;
     if (this.o.supervisor.alive(quad)) await this.o.supervisor.kill(quad);
     await this.o.supervisor.sweep?.(quad, this.agentsOf(quad));
     if (this.stopped) return;

@@ -48,7 +48,8 @@ export async function controlMain(o: ControlOptions): Promise<number> {
   await store.open();
   const plan = readRunPlan(paths);
   const ctx = buildContext(plan, store.read().meta.learned);
-  const tmux = Tmux.fromEnv({ socket: o.socket, session: o.session });
+  // By id: the panes stay ours if the user renames the session.
+  const tmux = await Tmux.fromEnv({ socket: o.socket, session: o.session }).pinned();
   const view = o.view?.({ paths, plan, store }) ?? new PlainStatusView(plan);
   const supervisor = new TmuxSupervisor(tmux, { node: process.execPath, cliJs: CLI_JS, runDir: paths.runDir, session: tmux.session, socket: tmux.socket }, plan.quads, paths);
   await supervisor.refresh().catch(() => undefined);

@@ -89,7 +89,7 @@ export async function launchMain(o: LaunchOptions): Promise<number> {
   }
   const panes = await tmux.panes();
   writeRecord(paths, {
-    socket: tmux.socket, session: tmux.session, runDir: paths.runDir, launchedAt, launcherPid: process.pid,
+    socket: tmux.socket, session: tmux.session, sessionId: await tmux.currentSessionId(), runDir: paths.runDir, launchedAt, launcherPid: process.pid,
     procs: panes.filter((p) => p.pid > 0).map((p) => recordedProc(p.pid, p.role || p.window)),
   });
 

@@ -19,6 +19,8 @@ export interface RecordedProc {
 export interface SessionRecord {
   socket?: string;
   session: string;
+  /** tmux's id of the session (`$N`), to find it again if the user renamed it. */
+  sessionId?: string;
   runDir: string;
   launchedAt: number;
   launcherPid: number;

@@ -28,9 +28,18 @@ export interface StopOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Which session: flags, then the environment, then what the launch in this run dir recorded. */
-export function stopTarget(o: StopOptions): Tmux {
-  return Tmux.fromEnv(o, o.env, readRecord(o.paths) ?? {});
+/**
+ * Which session: flags, then the environment, then what the launch in this run dir recorded.
+ * The recorded session is found by its id even after a rename — when that id still names a
+ * session of this run (a restarted tmux server reuses ids).
+ */
+export async function stopTarget(o: StopOptions): Promise<Tmux> {
+  const rec = readRecord(o.paths);
+  const tmux = Tmux.fromEnv(o, o.env, rec ?? {});
+  if (!rec?.sessionId || rec.session !== tmux.session || (rec.socket ?? undefined) !== tmux.socket) return tmux;
+  const byId = tmux.withSessionId(rec.sessionId);
+  const runDir = await byId.sessionOption(RUN_DIR_OPTION).catch(() => undefined);
+  return runDir === o.paths.runDir ? byId : tmux;
 }
 
 /** Task process groups the run's state says are running (they outlive a SIGKILLed worker). */
@@ -68,7 +77,7 @@ export async function recordStop(paths: RunPaths): Promise<void> {
 
 export async function stopMain(opts: StopOptions): Promise<number> {
   const say = opts.say ?? ((l: string) => process.stdout.write(l + '\n'));
-  const tmux = stopTarget(opts);
+  const tmux = await stopTarget(opts);
   let o = opts;
   let hadSession = false;
   let panePids: number[] = [];

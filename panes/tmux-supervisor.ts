@@ -4,7 +4,8 @@
  * start = `respawn-pane -k` of that same pane (a new pane only if the user closed it); kill =
  * end the pane process's whole tree; sweep = end tasks a killed worker left behind (found by
  * their environment). The monitor's checks are synchronous, so pane facts are
- * cached and refreshed by `refresh()` (the control process calls it every interval).
+ * cached and refreshed by `refresh()` (the control process calls it every interval). The
+ * session is addressed by its id (see Tmux.pinned), so a rename does not look like a crash.
  */
 import type { GroupSupervisor } from '../orchestrator/keep-alive.js';
 import type { QuadDef } from '../orchestrator/plan-types.js';
@@ -17,6 +18,7 @@ import type { PaneInfo, Tmux } from './tmux.js';
 
 export class TmuxSupervisor implements GroupSupervisor {
   private panes = new Map<number, PaneInfo>();
+  private gone = false;
 
   constructor(
     private tmux: Tmux,
@@ -25,15 +27,30 @@ export class TmuxSupervisor implements GroupSupervisor {
     private paths: RunPaths,
   ) {}
 
-  /** Re-reads the panes of the session; keeps the last known facts if tmux does not answer. */
+  /**
+   * Re-reads the panes of the session; keeps the last known facts if tmux does not answer.
+   * A session tmux says is gone (killed by the user) stays gone: its pane processes are
+   * ending on their hangup and hand their tasks back themselves.
+   */
   async refresh(): Promise<void> {
+    if (this.gone) return;
     const all = await this.tmux.panes();
+    if (!all.length) {
+      const presence = await this.tmux.presence();
+      if (presence === 'unknown') return;
+      if (presence === 'gone') this.gone = true;
+    }
     const next = new Map<number, PaneInfo>();
     for (const q of this.quads) {
       const p = all.find((x) => x.role === quadRole(q.id));
       if (p) next.set(q.id, p);
     }
-    if (all.length || !(await this.tmux.hasSession())) this.panes = next;
+    this.panes = next;
+  }
+
+  /** The session was killed: nothing here crashed, and nothing can be restarted. */
+  ended(): boolean {
+    return this.gone;
   }
 
   pane(quad: number): PaneInfo | undefined {

@@ -17,7 +17,12 @@ export interface TmuxOptions {
   /** `tmux -L` socket name; undefined: the user's default server. */
   socket?: string;
   session?: string;
+  /** The session's id (`$N`): once known, the target, so that a renamed session is still ours. */
+  sessionId?: string;
 }
+
+/** Whether the session exists, as far as tmux answered. */
+export type Presence = 'present' | 'gone' | 'unknown';
 
 /** One pane as `list-panes` describes it. */
 export interface PaneInfo {
@@ -58,6 +63,9 @@ export class TmuxError extends Error {
   }
 }
 
+/** tmux's answers for a session or server that does not exist (a dead server leaves its socket: refused). */
+const GONE = /can't find session|no server running|\((No such file or directory|Connection refused)\)/;
+
 /** What tmux answers, or `fallback` when it answered with an error (session or server gone); other errors propagate. */
 async function orOnTmuxError<T, F>(answer: Promise<T>, fallback: F): Promise<T | F> {
   try {
@@ -77,10 +85,12 @@ export function checkSessionName(name: string): string {
 export class Tmux {
   readonly socket?: string;
   readonly session: string;
+  readonly sessionId?: string;
 
   constructor(o: TmuxOptions = {}) {
     this.socket = o.socket || undefined;
     this.session = checkSessionName(o.session || DEFAULT_SESSION);
+    this.sessionId = o.sessionId && /^\$\d+$/.test(o.sessionId) ? o.sessionId : undefined;
   }
 
   /** Flags first, then ORCHESTRATOR_TMUX_SOCKET / ORCHESTRATOR_SESSION, then `fallback`, then the defaults. */
@@ -88,9 +98,32 @@ export class Tmux {
     return new Tmux({ socket: o.socket ?? env.ORCHESTRATOR_TMUX_SOCKET ?? fallback.socket, session: o.session ?? env.ORCHESTRATOR_SESSION ?? fallback.session });
   }
 
-  /** The exact-match target of our session, or of one of its windows. */
+  /** The exact-match target of our session (its id once pinned), or of one of its windows. */
   target(window?: string): string {
-    return window === undefined ? `=${this.session}` : `=${this.session}:${window}`;
+    const s = this.sessionId ?? `=${this.session}`;
+    return window === undefined ? s : `${s}:${window}`;
+  }
+
+  /**
+   * This client aimed at the session by its id rather than its name: a long-lived watcher
+   * (the control process) keeps finding its panes if the user renames the session, and a
+   * gone session is never mistaken for a new one of the same name. Unchanged when tmux does
+   * not answer.
+   */
+  async pinned(): Promise<Tmux> {
+    if (this.sessionId) return this;
+    const id = await this.currentSessionId();
+    return id ? this.withSessionId(id) : this;
+  }
+
+  /** The id tmux gave the session now (ids are unique within one server's life only). */
+  async currentSessionId(): Promise<string | undefined> {
+    const id = (await orOnTmuxError(this.run(['display-message', '-p', '-t', `${this.target()}:`, '#{session_id}']), '')).trim();
+    return /^\$\d+$/.test(id) ? id : undefined;
+  }
+
+  withSessionId(id: string): Tmux {
+    return new Tmux({ socket: this.socket, session: this.session, sessionId: id });
   }
 
   /** Arguments that reach our server, for commands shown to the user. */
@@ -129,7 +162,21 @@ export class Tmux {
   }
 
   async hasSession(): Promise<boolean> {
-    return orOnTmuxError(this.run(['has-session', '-t', this.target()]).then(() => true), false);
+    return (await this.presence()) === 'present';
+  }
+
+  /**
+   * 'gone' only when tmux says so (no such session, no server); a command that timed out or
+   * could not reach a busy server says nothing about the session: 'unknown'.
+   */
+  async presence(): Promise<Presence> {
+    try {
+      await this.run(['has-session', '-t', this.target()]);
+      return 'present';
+    } catch (e) {
+      if (e instanceof TmuxError) return e.exitCode === 1 && GONE.test(e.stderr) ? 'gone' : 'unknown';
+      throw e;
+    }
   }
 
   /** Every pane of the session (all windows); [] when the session or server is gone. */

@@ -1,7 +1,8 @@
 /**
  * Quad mode's keep-alive: the control process watches the quad panes and, when a worker's
  * pane process is killed, respawns it in the same pane (same pane id, new pid); the run still
- * completes. Real tmux on a PRIVATE socket.
+ * completes. A renamed session is still watched (and stopped) by its id, and a killed
+ * session is the user's stop, never a crash. Real tmux on a PRIVATE socket.
  */
 import { expect } from 'chai';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,9 @@ import { join } from 'node:path';
 import { tempDir, waitFor } from './helpers/cli.js';
 import { TestServer } from './helpers/tmux-server.js';
 import { doneCount, runState } from './helpers/run-state.js';
+import { runPaths } from '../orchestrator/paths.js';
+import { TmuxSupervisor } from '../panes/tmux-supervisor.js';
+import { Tmux } from '../panes/tmux.js';
 
 /** Eight short tasks, and a gate the test opens once the respawn was seen (so the run outlasts it). */
 function planText(release: string): string {
@@ -53,5 +57,49 @@ describe('quad terminal: keep-alive respawns a killed worker in its pane (real t
     // The respawned process is recorded for `stop`.
     const rec = JSON.parse(readFileSync(join(dir, '.orchestrator', 'tmux-session.json'), 'utf8')) as { procs: Array<{ pid: number }> };
     expect(rec.procs.map((p) => p.pid)).to.include(after.pid);
+  });
+
+  it('a renamed session is still watched: no group is taken for dead, every task runs once', async () => {
+    const plan = join(dir, 'rename.yaml');
+    const tasks = ['a', 'b', 'c'].map((id) => `  - { id: ${id}, run: "sleep 2.5" }`).join('\n');
+    writeFileSync(plan, `version: 1\nname: renamed\nworkdir: work\nkeep_alive: { interval: 500ms }\ntasks:\n${tasks}\n`);
+    const r = await server.cli(['launch', plan, '--socket', server.socket, '--run-dir', dir, '--size', '120x40']);
+    expect(r.exitCode, r.stderr).to.equal(0);
+    await waitFor('three running tasks', async () => Object.values((await runState(dir))?.tasks ?? {}).filter((t) => t.status === 'running').length === 3 || undefined, 60_000, 100);
+    await server.tmux(['rename-session', '-t', '=orchestrator', 'renamed']);
+    const s = await waitFor('the run over', async () => {
+      const st = await runState(dir);
+      return st && st.meta.status !== 'running' ? st : undefined;
+    }, 60_000, 200);
+    const summary = (t: { id: string; status: string; attempts: number; lost?: number }) => `${t.id} ${t.status} attempts ${t.attempts} lost ${t.lost ?? 0}`;
+    expect(Object.values(s.tasks).map(summary)).to.deep.equal(['a done attempts 1 lost 0', 'b done attempts 1 lost 0', 'c done attempts 1 lost 0']);
+    expect(s.alerts.map((a) => a.message)).to.deep.equal([]);
+    expect(Object.values(s.groups).map((g) => g.restarts)).to.deep.equal([0, 0, 0]);
+    // `stop` finds the renamed session through the id the launch recorded.
+    const stop = await server.cli(['stop', '--socket', server.socket, '--run-dir', dir]);
+    expect(stop.exitCode, stop.stdout + stop.stderr).to.equal(0);
+    expect(stop.stdout).to.include("stopped tmux session 'orchestrator'");
+    expect(await server.hasSession('renamed')).to.equal(false);
+  });
+
+  it('the supervisor tells a killed session (ended) from a crashed pane, and follows a rename', async () => {
+    await server.tmux(['new-session', '-d', '-s', 'orchestrator', '-x', '80', '-y', '24', 'sleep', '300']);
+    await server.tmux(['set-option', '-p', '-t', '=orchestrator:', '@orch-pane', 'quad-1']);
+    const tmux = await new Tmux({ socket: server.socket }).pinned();
+    expect(tmux.target()).to.match(/^\$\d+$/);
+    const cmd = { node: process.execPath, cliJs: 'unused', runDir: dir, session: 'orchestrator', socket: server.socket };
+    const sup = new TmuxSupervisor(tmux, cmd, [{ id: 1, name: 'Quad 1' }], runPaths(dir));
+    await sup.refresh();
+    expect([sup.alive(1), sup.ended()]).to.deep.equal([true, false]);
+    await server.tmux(['rename-session', '-t', '=orchestrator', 'elsewhere']);
+    await sup.refresh();
+    expect([sup.alive(1), sup.ended()]).to.deep.equal([true, false]);
+    // A new session under the old name is not ours.
+    await server.tmux(['new-session', '-d', '-s', 'orchestrator', 'sleep', '300']);
+    expect((await tmux.panes()).map((p) => p.role)).to.deep.equal(['quad-1']);
+    await server.tmux(['kill-session', '-t', '=elsewhere']);
+    await sup.refresh();
+    expect(sup.ended()).to.equal(true);
+    expect(await tmux.presence()).to.equal('gone');
   });
 });

@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { cli, removeDir, tempDir, waitFor } from './helpers/cli.js';
+import { cli, events, removeDir, tempDir, waitFor } from './helpers/cli.js';
 import { descendants, describePids, TestServer, waitGone } from './helpers/tmux-server.js';
 import { runState } from './helpers/run-state.js';
 import { PACKAGE_ROOT } from '../orchestrator/paths.js';
@@ -69,7 +69,9 @@ describe('quad terminal: stop leaves nothing behind (real tmux, private socket)'
       const st = await runState(dir);
       return st?.meta.status === 'interrupted' ? st : undefined;
     }, 10_000, 200);
-    expect(Object.values(s.tasks).map((t) => t.status)).to.deep.equal(['ready', 'ready', 'ready']);
+    const why = () => `events:\n${events(dir).slice(-15).map((e) => JSON.stringify(e)).join('\n')}`;
+    expect(Object.values(s.tasks).map((t) => `${t.id} ${t.status} lost ${t.lost ?? 0}`), why()).to.deep.equal(['s1 ready lost 0', 's2 ready lost 0', 's3 ready lost 0']);
+    expect(s.alerts.filter((a) => a.kind.startsWith('group-')).map((a) => a.message), why()).to.deep.equal([]);
   });
 
   it('orchestrator stop ends a wedged worker and its sleep 1000 task too', async () => {

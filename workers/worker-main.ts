@@ -28,6 +28,9 @@ export async function workerMain(o: WorkerMainOptions): Promise<number> {
   const group = new WorkerGroup({ runDir: o.runDir, quad: o.quad, view: o.view ?? new PlainView() });
   let signalled: NodeJS.Signals | undefined;
   const onSignal = (sig: NodeJS.Signals) => {
+    // A hangup can come twice (the terminal closing and tmux); only insisting (a second
+    // Ctrl-C or SIGTERM) skips handing the running tasks back.
+    if (signalled && sig === 'SIGHUP') return;
     if (signalled) {
       killAllGroupsNow();
       process.exit(130);
