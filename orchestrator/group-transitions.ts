@@ -6,7 +6,7 @@
 import type { RunContext } from './context.js';
 import type { Draft } from './draft.js';
 import type { Health } from './health.js';
-import { interruptRun } from './lifecycle.js';
+import { groupStopped, interruptRun } from './lifecycle.js';
 import type { RestartDecision } from './restart-policy.js';
 import { expireLeases } from './transitions.js';
 
@@ -79,4 +79,18 @@ export function noGroupLeft(d: Draft, ctx: RunContext): boolean {
   });
   interruptRun(d);
   return true;
+}
+
+/**
+ * The run was stopped from outside (`orchestrator stop`, the tmux session killed): every group
+ * still on the books is stopped, its running tasks handed back without counting against them
+ * (a worker that could not do it itself loses nothing), and the run is interrupted.
+ */
+export function runStopped(d: Draft): void {
+  if (d.meta.status !== 'running') return;
+  for (const g of Object.values(d.base.groups)) {
+    if (TERMINAL_GROUP.has(g.status)) continue;
+    groupStopped(d, g.quad, d.agentNames().filter((n) => d.agent(n)!.quad === g.quad), 'stopped');
+  }
+  interruptRun(d);
 }

@@ -3,13 +3,14 @@
  * plain live status view, later the dashboard), runs the keep-alive monitor over the quad
  * panes (restarting a dead or hung group in its own pane), and when the run is over shows the
  * summary and stays. A hangup (the session killed) ends it within a few seconds; if the
- * whole session is gone, the run is recorded as interrupted.
+ * whole session is gone, the run is recorded as interrupted and nothing of it is left running.
  */
 import { AlertSink } from '../orchestrator/alert-sink.js';
 import { buildContext } from '../orchestrator/context.js';
 import { transact } from '../orchestrator/draft.js';
 import { KeepAlive } from '../orchestrator/keep-alive.js';
-import { interruptRun } from '../orchestrator/lifecycle.js';
+import { runStopped } from '../orchestrator/group-transitions.js';
+import { endStrayTasks } from '../orchestrator/worker-process.js';
 import { CLI_JS, runPaths, type RunPaths } from '../orchestrator/paths.js';
 import type { Plan } from '../orchestrator/plan-types.js';
 import { exitCodeFor } from '../orchestrator/report.js';
@@ -117,7 +118,10 @@ export async function controlMain(o: ControlOptions): Promise<number> {
       // The whole session went away (kill-session): the run is interrupted, not just unwatched.
       const gone = !(await tmux.hasSession().catch(() => false));
       if (gone) {
-        await transact(store, interruptRun).catch(() => undefined);
+        // Also done here for workers killed before they could do it themselves (the monitor
+        // had no time to): their tasks are handed back and their task processes end.
+        await transact(store, runStopped).catch(() => undefined);
+        await endStrayTasks(paths.runDir, plan.agents.map((a) => a.name)).catch(() => undefined);
       }
     }
     view.close();

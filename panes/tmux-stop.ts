@@ -7,8 +7,7 @@
  */
 import type { RunPaths } from '../orchestrator/paths.js';
 import { transact } from '../orchestrator/draft.js';
-import { groupStopped, interruptRun } from '../orchestrator/lifecycle.js';
-import { TERMINAL_GROUP } from '../orchestrator/group-transitions.js';
+import { runStopped } from '../orchestrator/group-transitions.js';
 import { runStore } from '../orchestrator/run-store.js';
 import { FileStateStore } from '../state/store.js';
 import { descendants, endProcesses, groupRunning, readProcTable, signalProcess, stillRunning, type Proc } from '../workers/process-tree.js';
@@ -63,13 +62,7 @@ export async function recordStop(paths: RunPaths): Promise<void> {
   try {
     await store.open();
     if (store.read().meta.status !== 'running') return;
-    await transact(store, (d) => {
-      for (const g of Object.values(d.base.groups)) {
-        if (TERMINAL_GROUP.has(g.status)) continue;
-        groupStopped(d, g.quad, d.agentNames().filter((n) => d.agent(n)!.quad === g.quad), 'stopped');
-      }
-      interruptRun(d);
-    });
+    await transact(store, runStopped);
   } finally {
     await store.close().catch(() => undefined);
   }

@@ -74,6 +74,19 @@ describe('quad terminal: stop leaves nothing behind (real tmux, private socket)'
     expect(s.alerts.filter((a) => a.kind.startsWith('group-')).map((a) => a.message), why()).to.deep.equal([]);
   });
 
+  it('kill-session just after every worker was SIGKILLed: the control process hands their tasks back and ends them', async () => {
+    const all = await launchSleepy();
+    for (const q of (await server.panes()).filter((p) => p.role.startsWith('quad-'))) process.kill(q.pid, 'SIGKILL');
+    await server.tmux(['kill-session', '-t', '=orchestrator']);
+    const left = await waitGone(all, 5000);
+    expect(left, `still running:\n${describePids(left)}`).to.deep.equal([]);
+    const s = await waitFor('the run marked interrupted', async () => {
+      const st = await runState(dir);
+      return st?.meta.status === 'interrupted' ? st : undefined;
+    }, 10_000, 200);
+    expect(Object.values(s.tasks).map((t) => `${t.id} ${t.status}`)).to.deep.equal(['s1 ready', 's2 ready', 's3 ready']);
+  });
+
   it('orchestrator stop ends a wedged worker and its sleep 1000 task too', async () => {
     const all = await launchSleepy();
     const q1 = (await server.panes()).find((p) => p.role === 'quad-1')!;

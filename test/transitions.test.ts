@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { stringify } from 'yaml';
 import { buildContext } from '../orchestrator/context.js';
 import { Draft } from '../orchestrator/draft.js';
-import { initialState, retryTask } from '../orchestrator/lifecycle.js';
+import { groupStopped, initialState, retryTask } from '../orchestrator/lifecycle.js';
+import { runStopped } from '../orchestrator/group-transitions.js';
 import { parsePlan } from '../orchestrator/plan.js';
 import { taskHashes } from '../orchestrator/task-hash.js';
 import { claimFor, expireLeases, finish, heartbeat, LEASE_MS, retryDelay } from '../orchestrator/transitions.js';
@@ -148,5 +149,24 @@ describe('transitions (pure)', () => {
     const next = initialState(ctx, taskHashes(plan, ctx.graph), 5000, done);
     expect(Object.fromEntries(Object.values(next.tasks).map((t) => [t.id, t.status]))).to.deep.equal({ a: 'done', b: 'ready', c: 'pending', z: 'done' });
     expect(next.meta.learned).to.include({ a: 5 });
+  });
+
+  it('a run stopped from outside hands back the tasks of groups still on the books, uncounted, once', () => {
+    const agents = [{ name: 'A', quad: 1 }, { name: 'B', quad: 2 }];
+    const { ctx, state } = setup([{ id: 'x', run: 'true' }, { id: 'y', run: 'true' }, { id: 'z', run: 'true' }], agents);
+    let s = step(state, 2000, (d) => {
+      heartbeat(d, 1, 11, ['A']);
+      heartbeat(d, 2, 22, ['B']);
+      claimFor(d, ctx, 1, ['A']);
+      claimFor(d, ctx, 2, ['B']);
+    }).s;
+    // Group 2 handed its task back itself before the stop was recorded.
+    s = step(s, 2100, (d) => groupStopped(d, 2, ['B'], 'stopped')).s;
+    const stopped = step(s, 2200, runStopped);
+    s = stopped.s;
+    expect(Object.values(s.tasks).map((t) => `${t.id} ${t.status} attempts ${t.attempts}`)).to.deep.equal(['x ready attempts 0', 'y ready attempts 0', 'z ready attempts 0']);
+    expect([s.groups['1']!.status, s.groups['2']!.status, s.meta.status]).to.deep.equal(['stopped', 'stopped', 'interrupted']);
+    expect(stopped.d.ops.filter((o) => JSON.stringify(o).includes('"quad":2'))).to.deep.equal([]);
+    expect(step(s, 2300, runStopped).d.ops).to.deep.equal([]);
   });
 });
