@@ -76,18 +76,29 @@ export interface RoleKeeperOptions {
   pollMs?: number;
 }
 
+/** Before respawning a peer whose last `failedStarts` starts died before taking the role: 0, 0.25, 0.5, 1, 2 s. */
+export function respawnDelayMs(failedStarts: number): number {
+  return failedStarts ? Math.min(2000, 250 * 2 ** (failedStarts - 1)) : 0;
+}
+
 /**
  * Keeps another singleton process of the run alive (high-availability mode: the control
  * process keeps the keep-alive monitor, the monitor keeps the control process). Polls the
  * holder file often — a dead peer is the one thing nobody else would notice.
+ *
+ * Only a peer that dies before it takes its role (it cannot start) is respawned with backoff.
+ * One that was killed after taking it is replaced at once, however often it happens: while the
+ * peer is down, this process is the only supervisor left, and waiting would leave a window in
+ * which a second kill ends supervision for good.
  */
 export class RoleKeeper {
   private child?: ChildProcess;
+  private childJudged = true;
   private timer?: NodeJS.Timeout;
   private starts = 0;
   private stopped = false;
-  private recent: number[] = [];
-  private nextAllowed = 0;
+  private failedStarts = 0;
+  private lastSpawnAt = 0;
 
   constructor(private o: RoleKeeperOptions) {}
 
@@ -117,15 +128,22 @@ export class RoleKeeper {
     return liveHolder(this.o.stateDir, this.o.role)?.pid ?? this.child?.pid;
   }
 
+  /** How long the next respawn would wait after the last one (0 unless starts keep failing). */
+  get backoffMs(): number {
+    return respawnDelayMs(this.failedStarts);
+  }
+
   private check(): void {
     if (this.stopped || !this.o.wanted() || this.alive()) return;
-    // A peer that keeps dying at once is not respawned in a tight loop: 0.25, 0.5, 1, 2 s apart
-    // (mild: a peer killed again and again must still come back quickly).
-    const now = Date.now();
-    if (now < this.nextAllowed) return;
-    this.recent = [...this.recent.filter((t) => now - t < 60_000), now];
-    this.nextAllowed = now + Math.min(2000, 250 * 2 ** (this.recent.length - 1));
+    if (!this.childJudged && this.child) {
+      // A dead holder stays in the role file: that is how we tell killed from failed to start.
+      this.childJudged = true;
+      this.failedStarts = readHolder(this.o.stateDir, this.o.role)?.pid === this.child.pid ? 0 : this.failedStarts + 1;
+    }
+    if (Date.now() < this.lastSpawnAt + this.backoffMs) return;
+    this.lastSpawnAt = Date.now();
     this.child = this.o.spawn();
+    this.childJudged = false;
     this.child.once('error', () => undefined);
     this.child.once('exit', () => setImmediate(() => this.check()));
     if (this.starts++ > 0) this.o.onRestart?.(this.child.pid);

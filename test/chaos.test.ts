@@ -91,7 +91,10 @@ describe('chaos: random SIGKILLs during a high-availability run', function () {
       return out;
     };
 
-    while (Date.now() - started < RUN_LIMIT_MS) {
+    // Nothing of the system left alive while the run is unfinished: it cannot end any more.
+    let aliveAt = Date.now();
+    const dead = () => Date.now() - aliveAt > 15_000;
+    while (Date.now() - started < RUN_LIMIT_MS && !dead()) {
       await sleep(1000 + rand() * 800);
       const s = last;
       if (!s) continue;
@@ -100,6 +103,7 @@ describe('chaos: random SIGKILLs during a high-availability run', function () {
       const all = targets(s);
       const kinds = [...new Set(all.map((t) => (t.target.startsWith('quad') ? 'worker' : t.target)))];
       if (!kinds.length) continue;
+      aliveAt = Date.now();
       const kind = kinds[Math.floor(rand() * kinds.length)]!;
       const choice = all.filter((t) => (t.target.startsWith('quad') ? 'worker' : t.target) === kind);
       const victim = choice[Math.floor(rand() * choice.length)]!;
@@ -111,7 +115,11 @@ describe('chaos: random SIGKILLs during a high-availability run', function () {
       }
     }
     // Let the run end (the last kill may have just hit a process).
-    while (Date.now() - started < RUN_LIMIT_MS && (await readState(dir))?.meta.status === 'running') await sleep(200);
+    while (Date.now() - started < RUN_LIMIT_MS && !dead() && (await readState(dir))?.meta.status === 'running') {
+      if (last && targets(last).length) aliveAt = Date.now();
+      await sleep(200);
+    }
+    const stalled = dead();
     done = true;
     await sampler;
     await expectNoSurvivors(run.mark, 30_000);
@@ -131,6 +139,7 @@ describe('chaos: random SIGKILLs during a high-availability run', function () {
     expect(sampleErrors, 'every sample of the state parses').to.deep.equal([]);
     expect(samples).to.be.at.least(100);
     expect(kills.length, `kills (${JSON.stringify(kills)})`).to.be.at.least(MIN_KILLS);
+    expect(stalled, 'no process of the system was left to carry the run').to.equal(false);
     expect(s.meta.status).to.equal('finished');
     const notDone = Object.values(s.tasks).filter((t) => t.status !== 'done').map((t) => `${t.id}:${t.status}:${t.reason ?? ''}`);
     expect(notDone, 'tasks not done').to.deep.equal([]);
