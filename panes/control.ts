@@ -116,7 +116,8 @@ export async function controlMain(o: ControlOptions): Promise<number> {
     setTimeout(() => process.exit(code), 3000).unref();
     if (signal === 'SIGHUP' || signal === 'SIGTERM') {
       // The whole session went away (kill-session): the run is interrupted, not just unwatched.
-      const gone = !(await tmux.hasSession().catch(() => false));
+      // Only on tmux's own answer: a slow server must not make us end the run's tasks.
+      const gone = (await tmux.presence().catch(() => 'unknown')) === 'gone';
       if (gone) {
         // Also done here for workers killed before they could do it themselves (the monitor
         // had no time to): their tasks are handed back and their task processes end.
