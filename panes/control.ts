@@ -117,7 +117,7 @@ export async function controlMain(o: ControlOptions): Promise<number> {
     if (signal === 'SIGHUP' || signal === 'SIGTERM') {
       // The whole session went away (kill-session): the run is interrupted, not just unwatched.
       // Only on tmux's own answer: a slow server must not make us end the run's tasks.
-      const gone = (await tmux.presence().catch(() => 'unknown')) === 'gone';
+      const gone = (await tmux.settledPresence(1000)) === 'gone';
       if (gone) {
         // Also done here for workers killed before they could do it themselves (the monitor
         // had no time to): their tasks are handed back and their task processes end.

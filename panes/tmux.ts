@@ -63,8 +63,12 @@ export class TmuxError extends Error {
   }
 }
 
-/** tmux's answers for a session or server that does not exist (a dead server leaves its socket: refused). */
-const GONE = /can't find session|no server running|\((No such file or directory|Connection refused)\)/;
+/**
+ * tmux's answers for a session or server that does not exist (a dead server leaves its socket:
+ * refused). "no current target" is a server with no session left at all, as it is while it
+ * shuts down after the last kill-session: tmux looks for a current session before the target.
+ */
+const GONE = /can't find session|no current target|no server running|\((No such file or directory|Connection refused)\)/;
 
 /** What tmux answers, or `fallback` when it answered with an error (session or server gone); other errors propagate. */
 async function orOnTmuxError<T, F>(answer: Promise<T>, fallback: F): Promise<T | F> {
@@ -176,6 +180,16 @@ export class Tmux {
     } catch (e) {
       if (e instanceof TmuxError) return e.exitCode === 1 && GONE.test(e.stderr) ? 'gone' : 'unknown';
       throw e;
+    }
+  }
+
+  /** presence(), asked again while tmux gives no answer (a busy or shutting-down server), for up to `ms`. */
+  async settledPresence(ms: number): Promise<Presence> {
+    const until = Date.now() + ms;
+    for (;;) {
+      const p = await this.presence().catch((): Presence => 'unknown');
+      if (p !== 'unknown' || Date.now() >= until) return p;
+      await new Promise((r) => setTimeout(r, 100));
     }
   }
 

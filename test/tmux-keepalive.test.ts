@@ -102,4 +102,16 @@ describe('quad terminal: keep-alive respawns a killed worker in its pane (real t
     expect(sup.ended()).to.equal(true);
     expect(await tmux.presence()).to.equal('gone');
   });
+
+  it("a server left with no session at all (as while it shuts down after kill-session) means gone, not unknown", async () => {
+    await server.tmux(['new-session', '-d', '-s', 'orchestrator', 'sleep', '300']);
+    const tmux = await new Tmux({ socket: server.socket }).pinned();
+    // Keep the emptied server up, as it briefly is when the last session is killed.
+    await server.tmux(['set-option', '-s', 'exit-empty', 'off']);
+    await server.tmux(['kill-session', '-t', '=orchestrator']);
+    expect(await tmux.presence()).to.equal('gone');
+    expect(await tmux.settledPresence(1000)).to.equal('gone');
+    await server.tmux(['kill-server']);
+    expect(await tmux.presence()).to.equal('gone');
+  });
 });
