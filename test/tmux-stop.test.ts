@@ -59,16 +59,21 @@ describe('quad terminal: stop leaves nothing behind (real tmux, private socket)'
     return all;
   }
 
-  it('tmux -L <test socket> kill-session alone: every descendant of the pane processes is gone within 5 s', async () => {
-    const all = await launchSleepy();
+  /** kill-session on our server only; every process in `all` gone within 5 s; the run then marked interrupted. */
+  async function killSessionAndSettle(all: number[]) {
     await server.tmux(['kill-session', '-t', '=orchestrator']); // server.tmux always passes -L server.socket
     const left = await waitGone(all, 5000);
     expect(left, `still running:\n${describePids(left)}`).to.deep.equal([]);
-    // The workers handed their tasks back; the control process recorded the interruption.
-    const s = await waitFor('the run marked interrupted', async () => {
+    return waitFor('the run marked interrupted', async () => {
       const st = await runState(dir);
       return st?.meta.status === 'interrupted' ? st : undefined;
     }, 10_000, 200);
+  }
+
+  it('tmux -L <test socket> kill-session alone: every descendant of the pane processes is gone within 5 s', async () => {
+    const all = await launchSleepy();
+    // The workers hand their tasks back; the control process records the interruption.
+    const s = await killSessionAndSettle(all);
     const why = () => `events:\n${events(dir).slice(-15).map((e) => JSON.stringify(e)).join('\n')}`;
     expect(Object.values(s.tasks).map((t) => `${t.id} ${t.status} lost ${t.lost ?? 0}`), why()).to.deep.equal(['s1 ready lost 0', 's2 ready lost 0', 's3 ready lost 0']);
     expect(s.alerts.filter((a) => a.kind.startsWith('group-')).map((a) => a.message), why()).to.deep.equal([]);
@@ -77,13 +82,7 @@ describe('quad terminal: stop leaves nothing behind (real tmux, private socket)'
   it('kill-session just after every worker was SIGKILLed: the control process hands their tasks back and ends them', async () => {
     const all = await launchSleepy();
     for (const q of (await server.panes()).filter((p) => p.role.startsWith('quad-'))) process.kill(q.pid, 'SIGKILL');
-    await server.tmux(['kill-session', '-t', '=orchestrator']);
-    const left = await waitGone(all, 5000);
-    expect(left, `still running:\n${describePids(left)}`).to.deep.equal([]);
-    const s = await waitFor('the run marked interrupted', async () => {
-      const st = await runState(dir);
-      return st?.meta.status === 'interrupted' ? st : undefined;
-    }, 10_000, 200);
+    const s = await killSessionAndSettle(all);
     expect(Object.values(s.tasks).map((t) => `${t.id} ${t.status}`)).to.deep.equal(['s1 ready', 's2 ready', 's3 ready']);
   });
 
