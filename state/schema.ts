@@ -1,136 +1,152 @@
 /**
- * The shape of a run's state (zod): validated whenever it is read from disk, trusted inside.
+ * The shape of a run's state (zod), its one definition: a snapshot read from disk is validated
+ * against it unless its checksum vouches for it (snapshot.ts); inside, the state is trusted.
  * Bump STATE_SCHEMA when the shape changes incompatibly.
+ *
+ * zod itself is loaded when a schema is first asked for: it costs a process about 15 MB and
+ * 60–100 ms to load, and a worker group that only reads its own checksummed snapshots never
+ * needs it. The types are derived from the same schemas at compile time.
  */
-import { z } from 'zod';
+import { createRequire } from 'node:module';
+import type { z as Zod } from 'zod';
 
 export const STATE_SCHEMA = 1;
+export const MAX_ALERTS = 200;
 
 export const TASK_STATUSES = ['pending', 'ready', 'running', 'done', 'failed', 'blocked'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
-
-const num = z.number();
-const opt = <T extends z.ZodType>(t: T) => t.optional();
-
-export const taskStateSchema = z.object({
-  id: z.string(),
-  status: z.enum(TASK_STATUSES),
-  /** Hash of the definition and, transitively, of everything it needs (change detection). */
-  hash: z.string(),
-  /** Attempts started so far (kept when a lease expires). */
-  attempts: num,
-  agent: opt(z.string()),
-  quad: opt(num),
-  fence: opt(num),
-  leaseUntil: opt(num),
-  readyAt: opt(num),
-  claimedAt: opt(num),
-  startedAt: opt(num),
-  finishedAt: opt(num),
-  /** Retry backoff: not to be claimed before this time. */
-  notBefore: opt(num),
-  /** Process group of the running attempt, so whoever expires its lease can end an orphan. */
-  pgid: opt(num),
-  /** Times its worker died or hung under it (a task that keeps killing workers gets failed). */
-  lost: opt(num),
-  exitCode: opt(z.number().nullable()),
-  signal: opt(z.string().nullable()),
-  durationMs: opt(num),
-  reason: opt(z.string()),
-  tail: opt(z.array(z.string())),
-});
-export type TaskState = z.infer<typeof taskStateSchema>;
-
 export const AGENT_STATUSES = ['idle', 'running', 'retrying', 'done', 'dead', 'restarting'] as const;
 export type AgentStatus = (typeof AGENT_STATUSES)[number];
-
-export const agentStateSchema = z.object({
-  name: z.string(),
-  quad: num,
-  status: z.enum(AGENT_STATUSES),
-  task: opt(z.string()),
-  since: num,
-  done: num,
-});
-export type AgentState = z.infer<typeof agentStateSchema>;
-
 export const GROUP_STATUSES = ['starting', 'running', 'finished', 'dead', 'hung', 'restarting', 'failed', 'stopped'] as const;
 export type GroupStatus = (typeof GROUP_STATUSES)[number];
-
-export const groupStateSchema = z.object({
-  quad: num,
-  status: z.enum(GROUP_STATUSES),
-  pid: opt(num),
-  startedAt: opt(num),
-  heartbeatAt: opt(num),
-  restarts: num,
-  lastRestartAt: opt(num),
-  /** When the keep-alive monitor restarts this dead group (backoff), so a new monitor keeps the schedule. */
-  restartAt: opt(num),
-});
-export type GroupState = z.infer<typeof groupStateSchema>;
-
-export const alertSchema = z.object({
-  at: num,
-  level: z.enum(['info', 'warning', 'critical']),
-  kind: z.string(),
-  message: z.string(),
-  quad: opt(num),
-  task: opt(z.string()),
-});
-export type Alert = z.infer<typeof alertSchema>;
-
 export const RUN_STATUSES = ['running', 'finished', 'interrupted'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
-export const metaSchema = z.object({
-  runId: z.string(),
-  planName: z.string(),
-  planFile: z.string(),
-  planHash: z.string(),
-  createdAt: num,
-  startedAt: num,
-  finishedAt: opt(num),
-  status: z.enum(RUN_STATUSES),
-  /** Last fencing token handed out: every claim gets a larger one. */
-  fence: num,
-  /** Claiming paused (dashboard `p`): running tasks finish, nothing new starts. */
-  paused: z.boolean(),
-  /** Durations learned from earlier runs, by task id, for priorities and ETA. */
-  learned: z.record(z.string(), num),
-});
-export type Meta = z.infer<typeof metaSchema>;
+function buildSchemas(z: typeof Zod) {
+  const num = z.number();
+  const opt = <T extends Zod.ZodType>(t: T) => t.optional();
 
-export const stateSchema = z.object({
-  meta: metaSchema,
-  tasks: z.record(z.string(), taskStateSchema),
-  agents: z.record(z.string(), agentStateSchema),
-  groups: z.record(z.string(), groupStateSchema),
-  alerts: z.array(alertSchema),
-});
-export type State = z.infer<typeof stateSchema>;
+  const task = z.object({
+    id: z.string(),
+    status: z.enum(TASK_STATUSES),
+    /** Hash of the definition and, transitively, of everything it needs (change detection). */
+    hash: z.string(),
+    /** Attempts started so far (kept when a lease expires). */
+    attempts: num,
+    agent: opt(z.string()),
+    quad: opt(num),
+    fence: opt(num),
+    leaseUntil: opt(num),
+    readyAt: opt(num),
+    claimedAt: opt(num),
+    startedAt: opt(num),
+    finishedAt: opt(num),
+    /** Retry backoff: not to be claimed before this time. */
+    notBefore: opt(num),
+    /** Process group of the running attempt, so whoever expires its lease can end an orphan. */
+    pgid: opt(num),
+    /** Times its worker died or hung under it (a task that keeps killing workers gets failed). */
+    lost: opt(num),
+    exitCode: opt(z.number().nullable()),
+    signal: opt(z.string().nullable()),
+    durationMs: opt(num),
+    reason: opt(z.string()),
+    tail: opt(z.array(z.string())),
+  });
 
-export const MAX_ALERTS = 200;
+  const agent = z.object({
+    name: z.string(),
+    quad: num,
+    status: z.enum(AGENT_STATUSES),
+    task: opt(z.string()),
+    since: num,
+    done: num,
+  });
 
-/** One change to the state. A transaction is a list of them, journalled as one line. */
-export const opSchema = z.discriminatedUnion('op', [
-  z.object({ op: z.literal('task'), v: taskStateSchema }),
-  z.object({ op: z.literal('deltask'), id: z.string() }),
-  z.object({ op: z.literal('agent'), v: agentStateSchema }),
-  z.object({ op: z.literal('delagent'), name: z.string() }),
-  z.object({ op: z.literal('group'), v: groupStateSchema }),
-  z.object({ op: z.literal('delgroup'), quad: num }),
-  z.object({ op: z.literal('meta'), v: metaSchema.partial() }),
-  z.object({ op: z.literal('alert'), v: alertSchema }),
-  z.object({ op: z.literal('replace'), v: stateSchema }),
-]);
-export type Op = z.infer<typeof opSchema>;
+  const group = z.object({
+    quad: num,
+    status: z.enum(GROUP_STATUSES),
+    pid: opt(num),
+    startedAt: opt(num),
+    heartbeatAt: opt(num),
+    restarts: num,
+    lastRestartAt: opt(num),
+    /** When the keep-alive monitor restarts this dead group (backoff), so a new monitor keeps the schedule. */
+    restartAt: opt(num),
+  });
 
-export const snapshotSchema = z.object({
-  schema: z.number(),
-  gen: z.number().int().min(0),
-  seq: z.number().int().min(0),
-  state: stateSchema,
-});
-export type Snapshot = z.infer<typeof snapshotSchema>;
+  const alert = z.object({
+    at: num,
+    level: z.enum(['info', 'warning', 'critical']),
+    kind: z.string(),
+    message: z.string(),
+    quad: opt(num),
+    task: opt(z.string()),
+  });
 
+  const meta = z.object({
+    runId: z.string(),
+    planName: z.string(),
+    planFile: z.string(),
+    planHash: z.string(),
+    createdAt: num,
+    startedAt: num,
+    finishedAt: opt(num),
+    status: z.enum(RUN_STATUSES),
+    /** Last fencing token handed out: every claim gets a larger one. */
+    fence: num,
+    /** Claiming paused (dashboard `p`): running tasks finish, nothing new starts. */
+    paused: z.boolean(),
+    /** Durations learned from earlier runs, by task id, for priorities and ETA. */
+    learned: z.record(z.string(), num),
+  });
+
+  const state = z.object({
+    meta,
+    tasks: z.record(z.string(), task),
+    agents: z.record(z.string(), agent),
+    groups: z.record(z.string(), group),
+    alerts: z.array(alert),
+  });
+
+  /** One change to the state. A transaction is a list of them, journalled as one line. */
+  const op = z.discriminatedUnion('op', [
+    z.object({ op: z.literal('task'), v: task }),
+    z.object({ op: z.literal('deltask'), id: z.string() }),
+    z.object({ op: z.literal('agent'), v: agent }),
+    z.object({ op: z.literal('delagent'), name: z.string() }),
+    z.object({ op: z.literal('group'), v: group }),
+    z.object({ op: z.literal('delgroup'), quad: num }),
+    z.object({ op: z.literal('meta'), v: meta.partial() }),
+    z.object({ op: z.literal('alert'), v: alert }),
+    z.object({ op: z.literal('replace'), v: state }),
+  ]);
+
+  const snapshot = z.object({
+    schema: z.number(),
+    gen: z.number().int().min(0),
+    seq: z.number().int().min(0),
+    /** sha256 of the `state` text as written (snapshot.ts). */
+    sum: z.string().optional(),
+    state,
+  });
+
+  return { task, agent, group, alert, meta, state, op, snapshot };
+}
+
+type Schemas = ReturnType<typeof buildSchemas>;
+export type TaskState = Zod.infer<Schemas['task']>;
+export type AgentState = Zod.infer<Schemas['agent']>;
+export type GroupState = Zod.infer<Schemas['group']>;
+export type Alert = Zod.infer<Schemas['alert']>;
+export type Meta = Zod.infer<Schemas['meta']>;
+export type State = Zod.infer<Schemas['state']>;
+export type Op = Zod.infer<Schemas['op']>;
+export type Snapshot = Zod.infer<Schemas['snapshot']>;
+
+let built: Schemas | undefined;
+
+/** The state's zod schemas, zod loaded (synchronously, once) on the first call. */
+export function stateSchemas(): Schemas {
+  return (built ??= buildSchemas((createRequire(import.meta.url)('zod') as { z: typeof Zod }).z));
+}
