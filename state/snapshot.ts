@@ -75,24 +75,25 @@ export function writeGeneration(dir: string, gen: number, seq: number, state: St
 }
 
 /**
- * `{"schema":1,"gen":G,"seq":S,"sum":"<sha256 of the state text>","state":{...}}`. The sum lets a
- * reader trust a snapshot this code wrote (from a typed state) without the full schema check:
- * the bytes are exactly those written. Anything else — damaged, edited by hand, written by an
- * older version without a sum — gets the zod check.
+ * `{"schema":1,"gen":G,"seq":S,"sum":"<sha256>","state":{...}}`, the sum taken over the header's
+ * numbers and the state text. It lets a reader trust a snapshot this code wrote (from a typed
+ * state) without the full schema check: the bytes are exactly those written. Anything else —
+ * damaged, edited by hand, written by an older version without a sum — gets the zod check.
  */
 function snapshotText(gen: number, seq: number, state: State): string {
   const body = JSON.stringify(state);
-  return `{"schema":${STATE_SCHEMA},"gen":${gen},"seq":${seq},"sum":"${sha256(body)}","state":${body}}`;
+  return `{"schema":${STATE_SCHEMA},"gen":${gen},"seq":${seq},"sum":"${checksum(STATE_SCHEMA, gen, seq, body)}","state":${body}}`;
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const checksum = (schema: unknown, gen: unknown, seq: unknown, body: string) =>
+  createHash('sha256').update(`${String(schema)}:${String(gen)}:${String(seq)}:`).update(body).digest('hex');
 const STATE_KEY = ',"state":';
 
-/** Whether the snapshot's sum matches its state text (the header holds only numbers and the sum). */
-function vouchedFor(text: string, raw: { sum?: unknown }): boolean {
+/** Whether the snapshot's sum matches its header numbers and state text (the header holds nothing else). */
+function vouchedFor(text: string, raw: { schema?: unknown; gen?: unknown; seq?: unknown; sum?: unknown }): boolean {
   if (typeof raw.sum !== 'string') return false;
   const at = text.indexOf(STATE_KEY);
-  return at > 0 && text.endsWith('}') && sha256(text.slice(at + STATE_KEY.length, -1)) === raw.sum;
+  return at > 0 && text.endsWith('}') && checksum(raw.schema, raw.gen, raw.seq, text.slice(at + STATE_KEY.length, -1)) === raw.sum;
 }
 
 export interface LoadedSnapshot {
@@ -135,7 +136,7 @@ export function loadSnapshot(file: string): LoadedSnapshot {
   if (typeof schema === 'number' && schema > STATE_SCHEMA) {
     throw new StateError(`the state file ${file} has schema ${schema}; this version reads ${STATE_SCHEMA}`, 'Upgrade the orchestrator, or start over with --fresh.');
   }
-  const snap = vouchedFor(text, raw as { sum?: unknown }) ? (raw as Snapshot) : validated(file, raw);
+  const snap = vouchedFor(text, raw as Record<string, unknown>) ? (raw as Snapshot) : validated(file, raw);
   return { gen: snap.gen, seq: snap.seq, state: snap.state, bytes: text.length, id };
 }
 

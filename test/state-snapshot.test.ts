@@ -26,7 +26,7 @@ describe('state snapshots: checksum, and the zod check when it does not vouch', 
 
   const edit = (fn: (text: string) => string) => writeFileSync(file, fn(readFileSync(file, 'utf8')));
 
-  it('writes the sha256 of the state text in the header and reads the state back unchanged', () => {
+  it('writes the sha256 of its header numbers and state text in the header and reads the state back unchanged', () => {
     const text = readFileSync(file, 'utf8');
     expect(text).to.match(/^\{"schema":1,"gen":0,"seq":0,"sum":"[0-9a-f]{64}","state":\{/);
     const snap = loadSnapshot(file);
@@ -47,6 +47,11 @@ describe('state snapshots: checksum, and the zod check when it does not vouch', 
     } catch (e) {
       expect((e as StateError).hint).to.match(/orchestrator state recover/);
     }
+  });
+
+  it('the sum covers the header too: a generation number changed by hand is checked in full', () => {
+    edit((t) => t.replace('"seq":0,', '"seq":-1,'));
+    expect(() => loadSnapshot(file)).to.throw(StateError, /invalid at seq/);
   });
 
   it('a snapshot without a sum (an older version wrote it) is checked in full and accepted', () => {
