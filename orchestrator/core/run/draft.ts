@@ -8,10 +8,14 @@ import type { AgentState, Alert, GroupState, Meta, Op, State, TaskState } from '
 import type { StateStore } from '../../../state/store.js';
 import { TaskIndex } from '../../../state/task-index.js';
 
-/** One transition as one store transaction: a Draft over the state read under the lock (with the store's task index), its changes committed, `fn`'s value returned. */
-export function transact<R>(store: Pick<StateStore, 'transaction'>, fn: (d: Draft) => R): Promise<R> {
+/**
+ * One transition as one store transaction: a Draft over the state read under the lock (with the
+ * store's task index), its changes committed, `fn`'s value returned. `now` is read when the
+ * lock is held (a caller with its own clock passes it).
+ */
+export function transact<R>(store: Pick<StateStore, 'transaction'>, fn: (d: Draft) => R, now: () => number = Date.now): Promise<R> {
   return store.transaction((s, index) => {
-    const d = new Draft(s, Date.now(), index);
+    const d = new Draft(s, now(), index);
     return d.result(fn(d));
   });
 }
