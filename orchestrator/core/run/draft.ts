@@ -3,7 +3,7 @@
  * see earlier writes, and every write is recorded as an op (what the store journals) while
  * the base state stays untouched.
  */
-import type { RunEvent } from '../../../state/events.js';
+import type { NewEvent, RunEvent } from '../../../state/events.js';
 import type { AgentState, Alert, GroupState, Meta, Op, State, TaskState } from '../../../state/schema.js';
 import type { StateStore } from '../../../state/store.js';
 import { TaskIndex } from '../../../state/task-index.js';
@@ -107,8 +107,8 @@ export class Draft {
     this.event({ type: 'alert', reason: `${a.kind}: ${a.message}`, quad: a.quad, task: a.task });
   }
 
-  event(e: Omit<RunEvent, 'ts'>): void {
-    this.events.push({ ts: this.now, ...e });
+  event(e: NewEvent): void {
+    this.events.push({ ts: this.now, ...e } as RunEvent);
   }
 
   /** The transaction result the store expects. */
