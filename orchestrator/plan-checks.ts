@@ -11,6 +11,7 @@ import { DEFAULT_AGENTS } from './default-agents.js';
 import { parseDuration } from './duration.js';
 import { suggest } from './suggest.js';
 import { INTERVAL_MAX_MS, INTERVAL_MIN_MS } from './health.js';
+import { checkAgentParts } from './plan-agents.js';
 
 export const MAX_QUADS = 8;
 
@@ -22,11 +23,13 @@ const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const isQuadId = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 1;
 
-export function checkPlan(raw: unknown, loc: Locator): PlanProblem[] {
+/** `file`: the plan file, for paths relative to it (prompt files). */
+export function checkPlan(raw: unknown, loc: Locator, file: string): PlanProblem[] {
   if (!isObj(raw)) return [];
   const problems: PlanProblem[] = [];
   checkTasks(raw, loc, problems);
   checkAgents(raw, loc, problems);
+  problems.push(...checkAgentParts(raw, loc, file));
   const interval = isObj(raw.keep_alive) ? parseDuration(raw.keep_alive.interval) : undefined;
   if (interval !== undefined && (interval < INTERVAL_MIN_MS || interval > INTERVAL_MAX_MS)) {
     problems.push(loc.at(['keep_alive', 'interval'], 'must be between 200ms and 10s'));

@@ -15,6 +15,7 @@ import { yamlReader } from './yaml-reader.js';
 import { DEFAULT_AGENTS, DEFAULT_QUADS, quadNames } from './default-agents.js';
 import type { Plan, TaskDef } from './plan-types.js';
 import { DEFAULT_PLAN } from './paths.js';
+import { agentPresets, agentSpec } from './plan-agents.js';
 
 export { MAX_QUADS };
 export const MAX_PLAN_BYTES = 8 * 1024 * 1024;
@@ -60,7 +61,7 @@ function parseFast(text: string, file: string): Plan | undefined {
   }
   if (hasSharedNodes(raw)) return undefined;
   const parsed = planSchema.safeParse(raw);
-  if (!parsed.success || checkPlan(raw, { at: (_p, message) => ({ file, message }), lineOf: () => undefined }).length) return undefined;
+  if (!parsed.success || checkPlan(raw, { at: (_p, message) => ({ file, message }), lineOf: () => undefined }, file).length) return undefined;
   return normalise(parsed.data, file);
 }
 
@@ -96,7 +97,7 @@ export function parseYaml(text: string, file: string): Plan {
   }
   const parsed = planSchema.safeParse(raw);
   const problems: PlanProblem[] = parsed.success ? [] : parsed.error.issues.flatMap((i) => describeIssue(i, loc, raw));
-  problems.push(...checkPlan(raw, loc));
+  problems.push(...checkPlan(raw, loc, file));
   if (problems.length || !parsed.success) throw new PlanError(inFileOrder(problems));
   return normalise(parsed.data, file);
 }
@@ -110,7 +111,7 @@ function inFileOrder(problems: PlanProblem[]): PlanProblem[] {
 }
 
 function normalise(raw: RawPlan, file: string): Plan {
-  const agents = (raw.agents ?? DEFAULT_AGENTS).map((a) => ({ name: a.name, quad: a.quad, roles: a.roles ?? [] }));
+  const agents = (raw.agents ?? DEFAULT_AGENTS).map((a) => ({ name: a.name, quad: a.quad, roles: a.roles ?? [], ...('cli' in a && a.cli !== undefined && { cli: a.cli }) }));
   // Agents without a quads list: the quads are 1..the highest one they name.
   const highest = Math.max(1, ...agents.map((a) => a.quad));
   const quads = raw.quads ?? quadNames(DEFAULT_QUADS, raw.agents ? highest : DEFAULT_QUADS.length);
@@ -121,7 +122,8 @@ function normalise(raw: RawPlan, file: string): Plan {
     title: t.title ?? t.id,
     needs: t.needs ?? [],
     ...(t.role !== undefined && { role: t.role }),
-    run: t.run,
+    ...(t.run !== undefined && { run: t.run }),
+    ...(t.agent && { agent: agentSpec(t, raw, agents, file) }),
     ...(t.verify !== undefined && { verify: t.verify }),
     env: Object.fromEntries(Object.entries(t.env ?? {}).map(([k, v]) => [k, String(v)])),
     timeoutMs: parseDuration(t.timeout) ?? defTimeout,
@@ -140,6 +142,8 @@ function normalise(raw: RawPlan, file: string): Plan {
     tasks,
     keepAliveIntervalMs: parseDuration(raw.keep_alive?.interval) ?? DEFAULT_KEEPALIVE_MS,
     ...(raw.alert_command !== undefined && { alertCommand: raw.alert_command }),
+    ...(raw.agent_presets && { agentPresets: agentPresets(raw) }),
+    ...(raw.budget?.tokens !== undefined && { budgetTokens: raw.budget.tokens }),
     file,
   };
 }

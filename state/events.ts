@@ -9,6 +9,7 @@ export const EVENT_TYPES = [
   'retried', 'requeued', 'blocked', 'unblocked', 'lease-expired', 'stale-result-rejected',
   'group-started', 'group-exited', 'group-restarted', 'group-failed', 'agent-idle', 'paused', 'resumed',
   'alert', 'task-reset',
+  'agent-session', 'agent-usage', 'agent-needs-input', 'agent-limit', 'agent-stalled', 'agent-budget',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -28,6 +29,12 @@ export interface RunEvent {
   signal?: string | null;
   durationMs?: number;
   reason?: string;
+  /** Agent events: the CLI, its session, tokens and cost so far, a pause's end. */
+  cli?: string;
+  session?: string;
+  tokens?: number;
+  costUsd?: number;
+  until?: number;
 }
 
 /** Reads every complete line; a torn last line (a writer died mid-append) is skipped. */
