@@ -98,4 +98,15 @@ describe('agent tasks (fake CLIs, system)', function () {
     expect(ev.filter((e) => e.type === 'agent-stalled').map((e) => e.task)).to.deep.equal(['HANG']);
     expect(readFileSync(join(dir, 'logs', 'tasks', 'HANG.log'), 'utf8')).to.match(/■ stopping: no event for \ds/).and.include('· (ignoring SIGINT)');
   });
+
+  it('validate names a CLI that is not installed (exit 2, install hint); --agent-path finds the fakes', async () => {
+    const plan = writePlan(dir, [{ id: 'T1', agent: { cli: 'codex', prompt: 'x' } }]);
+    const env = { PATH: '/usr/bin:/bin', ORCHESTRATOR_AGENT_PATH: '' };
+    const missing = await cli(['validate', plan], { env });
+    expect(missing.exitCode).to.equal(2);
+    expect(missing.stderr).to.include("error: agent CLI 'codex' (tasks T1) is not installed: not found on the PATH; install it with: npm install -g @openai/codex");
+    expect(missing.stderr).to.not.match(/\n\s+at /); // no stack trace
+    const found = await cli(['validate', plan, '--agent-path', FAKE_AGENTS_BIN], { env });
+    expect(found.exitCode, found.stderr).to.equal(0);
+  });
 });
