@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { CLI_JS } from '../../orchestrator/paths.js';
+import { CLI_JS } from '../../orchestrator/run-dir/paths.js';
 import { cli, events, removeDir, status, tempDir, waitFor, writePlan } from '../helpers/cli.js';
 import { fakeCalls, fakeEnv, FAKE_AGENTS_BIN } from '../helpers/fake-agents.js';
 import { readState, runState } from '../helpers/run-state.js';

@@ -14,8 +14,8 @@ import { NO_TOKENS, type AgentEvent, type Tokens } from '../../orchestrator/core
 import { parserFor } from '../../orchestrator/core/agents/parser.js';
 import { newAttempt, reduceAttempt, stopCheck, verdict, type AttemptView, type StopReason, type Verdict } from '../../orchestrator/core/agents/attempt.js';
 import type { AgentPreset, AgentSpec } from '../../orchestrator/core/agents/spec.js';
-import { groupAlive, signalGroup, trackGroup, untrackGroup } from '../process-groups.js';
-import { readProcTable } from '../process-tree.js';
+import { groupAlive, signalGroup, trackGroup, untrackGroup } from '../os/process-groups.js';
+import { readProcTable } from '../os/process-tree.js';
 import { transcriptLines } from './transcript.js';
 
 /** Prompts longer than this go to a file the agent is told to read (argv has limits). */

@@ -1,7 +1,7 @@
 /** Which agent CLIs a plan uses that are not on the PATH (validate names them with an install hint). */
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import type { Plan } from '../../orchestrator/plan-types.js';
+import type { Plan } from '../../orchestrator/core/plan/plan-types.js';
 
 export const INSTALL_HINTS: Record<string, string> = {
   claude: 'npm install -g @anthropic-ai/claude-code',
