@@ -22,7 +22,7 @@ import { runAttempt, type AgentContext, type AttemptResult } from './task-runner
 import { agentProgress, agentAttemptEnded, agentLimited, agentNeedsInput, agentStalled, type AgentRef } from '../orchestrator/core/run/agent-transitions.js';
 import { agentRecord, attemptBase, type AgentRecordState } from '../orchestrator/core/agents/record.js';
 import { tokenTotal, type AgentEvent } from '../orchestrator/core/agents/events.js';
-import type { AttemptView } from '../orchestrator/core/agents/attempt.js';
+import { attemptSummary, type AttemptView } from '../orchestrator/core/agents/attempt.js';
 import type { TaskDef } from '../orchestrator/core/plan/plan-types.js';
 import type { AgentRecord } from '../state/schema.js';
 
@@ -313,6 +313,8 @@ export class WorkerGroup {
     };
     const onEvent = (v: AttemptView, e: AgentEvent) => {
       latest = v;
+      const r = rec(v, 'working');
+      this.o.view.agentProgress?.(c.agent, attemptSummary(spec.cli, r.turns, tokenTotal(r.tokens), r.costUsd));
       if (e.kind === 'session' && e.id && e.id !== announced) {
         announced = e.id;
         clearTimeout(pending);

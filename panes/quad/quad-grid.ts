@@ -17,6 +17,8 @@ export interface AgentCell {
   failed: number;
   /** What the agent's last task ended with, e.g. `T001 ✔`. */
   last?: { text: string; ok: boolean };
+  /** An AI agent's running summary: CLI, turns, tokens (`claude · 4 turns · 12.3k tok`). */
+  agent?: string;
   lines: string[];
 }
 
@@ -90,7 +92,10 @@ export function cellLines(c: AgentCell, w: number, h: number, now: number): Line
     out.push([{ text: fit(name(w), w), tone }]);
     out.push([{ text: fit(stateText(c, now), w), tone: c.phase === 'idle' ? 'dim' : tone }]);
   }
-  if (c.task && (c.phase === 'running' || c.phase === 'retrying')) out.push([{ text: fit(`${c.task.id} ${c.task.title}`, w), tone: 'text' }]);
+  if (c.task && (c.phase === 'running' || c.phase === 'retrying')) {
+    out.push([{ text: fit(`${c.task.id} ${c.task.title}`, w), tone: 'text' }]);
+    if (c.agent && h > 4) out.push([{ text: fit(c.agent, w), tone: 'text' }]);
+  }
   else if (c.last) out.push([{ text: fit(`last ${c.last.text}`, w), tone: c.last.ok ? 'dim' : 'failed' }]);
   else out.push([{ text: fit('', w), tone: 'dim' }]);
   const room = Math.max(0, h - out.length);

@@ -62,7 +62,7 @@ describe('agent usage limits and lost workers (fake CLIs, system)', function () 
   });
 
   it('a worker group SIGKILLed mid-task: the task resumes from its session on the next claim', async () => {
-    const plan = writePlan(dir, [{ id: 'LONG', agent: { cli: 'codex', prompt: 'long work [scenario:slow] [turns:6]' } }], { agents: AGENTS, keep_alive: { interval: '500ms' } });
+    const plan = writePlan(dir, [{ id: 'LONG', agent: { cli: 'codex', prompt: 'long work [scenario:slow] [turns:6]' } }], { agents: AGENTS });
     const running = start(plan, { FAKE_AGENT_TIME_SCALE: '1' });
     const session = await waitFor('the codex thread in the state', async () => (await runState(dir))?.tasks.LONG?.ai?.session, 60_000);
     const pid = (await readState(dir))!.groups['1']!.pid!;

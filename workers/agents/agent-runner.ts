@@ -68,10 +68,19 @@ export function agentEnv(base: NodeJS.ProcessEnv, extra: Record<string, string>,
   return env;
 }
 
-function cpuTicksOfGroup(pgid: number): number {
-  let sum = 0;
-  for (const p of readProcTable().values()) if (p.pgid === pgid && !p.zombie) sum += p.ticks;
-  return sum;
+/**
+ * CPU time of the agent's process group so far, and whether any of it is runnable or in
+ * uninterruptible I/O now: a process waiting for a CPU on a loaded machine is not wedged.
+ */
+function groupActivity(pgid: number): { ticks: number; runnable: boolean } {
+  let ticks = 0;
+  let runnable = false;
+  for (const p of readProcTable().values()) {
+    if (p.pgid !== pgid || p.zombie) continue;
+    ticks += p.ticks;
+    if (p.state === 'R' || p.state === 'D') runnable = true;
+  }
+  return { ticks, runnable };
 }
 
 export async function runAgent(a: AgentRunInput): Promise<AgentRunResult> {
@@ -161,8 +170,8 @@ export async function runAgent(a: AgentRunInput): Promise<AgentRunResult> {
     const tickMs = Math.max(100, Math.min(1000, spec.stall.idleMs / 4, spec.stall.afterResultMs / 4));
     const watch = setInterval(() => {
       if (pgid) {
-        const ticks = cpuTicksOfGroup(pgid);
-        busy = earlierTicks >= 0 && ticks > earlierTicks;
+        const { ticks, runnable } = groupActivity(pgid);
+        busy = runnable || (earlierTicks >= 0 && ticks > earlierTicks);
         earlierTicks = ticks;
       }
       check();

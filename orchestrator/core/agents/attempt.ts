@@ -75,6 +75,18 @@ export type StopReason =
   | { kind: 'stalled'; reason: string }
   | { kind: 'input'; reason: string };
 
+/** `12.3k`, `2.0M`: a short token count for narrow places. */
+export function shortCount(n: number): string {
+  if (n < 1000) return String(Math.round(n));
+  if (n < 1e6) return `${(n / 1e3).toFixed(n < 1e4 ? 1 : 0)}k`;
+  return `${(n / 1e6).toFixed(1)}M`;
+}
+
+/** `claude · 4 turns · 12.3k tok · $0.02`: one line for a pane. */
+export function attemptSummary(cli: string, turns: number, tokens: number, costUsd?: number): string {
+  return `${cli} · ${turns} turn${turns === 1 ? '' : 's'} · ${shortCount(tokens)} tok${costUsd ? ` · $${costUsd.toFixed(2)}` : ''}`;
+}
+
 /** `1 234 567`: token counts as people read them. */
 export function groupDigits(n: number): string {
   return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
