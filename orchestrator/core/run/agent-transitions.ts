@@ -9,7 +9,7 @@ import type { RunContext } from '../graph/context.js';
 import type { Draft } from './draft.js';
 import { checkFinished, failForGood } from './transitions.js';
 import { MAX_AUTO_RESUMES } from '../agents/spec.js';
-import { groupDigits } from '../agents/attempt.js';
+import { canResume } from '../agents/command.js';
 import { tokenTotal } from '../agents/events.js';
 
 export interface AgentRef {
@@ -70,7 +70,7 @@ export function agentLimited(d: Draft, ctx: RunContext, r: AgentRef, rec: AgentR
     checkFinished(d);
     return;
   }
-  if (!known) d.alert({ level: 'warning', kind: 'agent-limit', message: `${rec.cli} hit its usage limit (${message}); paused until ${clock(until)}, ${r.task} resumes from its session then`, task: r.task });
+  if (!known) d.alert({ level: 'warning', kind: 'agent-limit', message: `${rec.cli} hit its usage limit (${message}); paused until ${clock(until)}, ${r.task} ${canResume(rec.cli) ? 'resumes from its session' : 'starts again'} then`, task: r.task });
   d.setTask({
     ...t, status: 'ready', readyAt: d.now, notBefore: until, ai: { ...rec, state: 'paused', until, limits },
     leaseUntil: undefined, pgid: undefined, reason: `paused: ${rec.cli} usage limit until ${clock(until)}`,
@@ -86,7 +86,7 @@ export function agentStalled(d: Draft, ctx: RunContext, r: AgentRef, rec: AgentR
   addRunTokens(d, t, rec);
   const stalls = (rec.stalls ?? 0) + 1;
   d.event({ type: 'agent-stalled', task: r.task, agent: r.agent, cli: rec.cli, session: rec.session, reason });
-  d.alert({ level: 'warning', kind: 'agent-stalled', message: `${r.task} (${rec.cli}) stalled: ${reason}; stopped${stalls > MAX_AUTO_RESUMES ? '' : ', resuming from its session'}`, task: r.task });
+  d.alert({ level: 'warning', kind: 'agent-stalled', message: `${r.task} (${rec.cli}) stalled: ${reason}; stopped${stalls > MAX_AUTO_RESUMES ? '' : canResume(rec.cli) ? ', resuming from its session' : ', starting again'}`, task: r.task });
   if (stalls > MAX_AUTO_RESUMES) {
     failForGood(d, ctx, { ...t, ai: { ...rec, state: 'failed', stalls } }, `stalled ${stalls} times: ${reason}`);
     d.event({ type: 'failed', task: r.task, agent: r.agent, reason: 'stalled' });
