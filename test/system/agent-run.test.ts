@@ -84,6 +84,7 @@ describe('agent tasks (fake CLIs, system)', function () {
     const plan = writePlan(dir, [
       { id: 'HANG', agent: { cli: 'claude', prompt: '[scenario:hang-tool]', stall: { idle: '1s', tool: '1s' } } },
       { id: 'BUSY', agent: { cli: 'codex', prompt: '[scenario:busy]', stall: { idle: '1s', tool: '1s' } } },
+      { id: 'AFTER', agent: { cli: 'gemini', prompt: '[scenario:hang-result]', stall: { after_result: '1s' } } },
     ], { agents: AGENTS });
     const r = await run(plan, { FAKE_AGENT_BUSY_MS: '8000' });
     expect(r.exitCode, r.stdout + r.stderr).to.equal(0);
@@ -96,6 +97,9 @@ describe('agent tasks (fake CLIs, system)', function () {
     expect(calls[1]!.argv[6]).to.equal(session);
     const ev = events(dir);
     expect(ev.filter((e) => e.type === 'agent-stalled').map((e) => e.task)).to.deep.equal(['HANG']);
+    // Hung after its result: stopped by the ladder, done with one attempt.
+    expect(s!.tasks.AFTER).to.include({ status: 'done', attempts: 1 });
+    expect(readFileSync(join(dir, 'logs', 'tasks', 'AFTER.log'), 'utf8')).to.match(/■ stopping: still running 1s after its result/);
     expect(readFileSync(join(dir, 'logs', 'tasks', 'HANG.log'), 'utf8')).to.match(/■ stopping: no event for \ds/).and.include('· (ignoring SIGINT)');
   });
 
@@ -108,5 +112,19 @@ describe('agent tasks (fake CLIs, system)', function () {
     expect(missing.stderr).to.not.match(/\n\s+at /); // no stack trace
     const found = await cli(['validate', plan, '--agent-path', FAKE_AGENTS_BIN], { env });
     expect(found.exitCode, found.stderr).to.equal(0);
+  });
+
+  it('the run budget: once spent, no new agent task starts, and the run says why', async () => {
+    const plan = writePlan(dir, [
+      { id: 'FIRST', agent: { cli: 'claude', prompt: 'a' } },
+      { id: 'SECOND', needs: ['FIRST'], agent: { cli: 'claude', prompt: 'b' } },
+    ], { agents: AGENTS, budget: { tokens: 3000 } });
+    const r = await run(plan);
+    expect(r.exitCode, r.stdout + r.stderr).to.equal(1);
+    const s = await status(dir);
+    expect(s.tasks.find((t) => t.id === 'FIRST')!.status).to.equal('done');
+    expect(s.tasks.find((t) => t.id === 'SECOND')!.reason).to.equal('run token budget 3 000 exhausted (4 500 used): no new agent task starts');
+    expect(fakeCalls(join(dir, 'calls.jsonl'))).to.have.length(1);
+    expect(events(dir).some((e) => e.type === 'agent-budget' && e.task === 'SECOND')).to.equal(true);
   });
 });

@@ -42,5 +42,7 @@ describe('agent attempt', () => {
     expect(verdict(feed([]), spec(), undefined, { code: 1, signal: null })).to.deep.equal({ kind: 'failed', reason: 'claude exited with 1 without a result' });
     expect(verdict(feed([]), spec({ cli: 'aider' }), undefined, exit0)).to.deep.equal({ kind: 'ok' });
     expect(verdict(feed([]), spec(), { kind: 'stalled', reason: 'x' }, { code: null, signal: 'SIGINT' })).to.deep.equal({ kind: 'stalled', reason: 'x' });
+    // Hung after a successful result: stopped, and done (nothing to resume).
+    expect(verdict(feed([{ kind: 'result', ok: true }]), spec(), { kind: 'stalled', reason: 'x' }, { code: null, signal: 'SIGTERM' })).to.deep.equal({ kind: 'ok' });
   });
 });

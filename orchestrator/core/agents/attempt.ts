@@ -125,7 +125,9 @@ export type Verdict =
   | { kind: 'stalled'; reason: string };
 
 export function verdict(v: AttemptView, spec: AgentSpec, stop: StopReason | undefined, exit: { code: number | null; signal: string | null }): Verdict {
-  if (stop?.kind === 'stalled') return { kind: 'stalled', reason: stop.reason };
+  // Hanging after its result: the work is done; the result decides, not the hang.
+  if (stop?.kind === 'stalled' && !v.result) return { kind: 'stalled', reason: stop.reason };
+  if (stop?.kind === 'stalled') stop = undefined;
   if (stop) return { kind: 'failed', reason: stop.reason };
   if (v.limit) {
     return spec.onLimit === 'pause' ? { kind: 'limit', resetAt: v.limit.resetAt, message: v.limit.message } : { kind: 'failed', reason: `usage limit: ${v.limit.message}` };
