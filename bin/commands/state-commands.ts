@@ -15,8 +15,9 @@ export function registerStateCommands(program: Command): void {
     .argument('[plan]', 'plan file (YAML or JSON); default: the bundled avatar-platform plan')
     .option('--agent-path <dir>', 'a folder searched first for agent CLIs (default: $ORCHESTRATOR_AGENT_PATH)')
     .action(async (planFile: string | undefined, o: { agentPath?: string }) => {
-      const [{ loadPlan }, { buildContext }, { pathText, table }] = await Promise.all([
+      const [{ loadPlan }, { buildContext }, { pathText }, { table }] = await Promise.all([
         import('../../orchestrator/run-dir/load-plan.js'), import('../../orchestrator/core/graph/context.js'), import('../../orchestrator/core/text/report.js'),
+        import('../../orchestrator/core/text/table.js'),
       ]);
       const plan = loadPlan(planFile);
       const ctx = buildContext(plan);

@@ -10,6 +10,7 @@ import { CLI_JS } from '../../orchestrator/run-dir/paths.js';
 import { cli, events, removeDir, status, tempDir, waitFor, writePlan } from '../helpers/cli.js';
 import { fakeCalls, fakeEnv, FAKE_AGENTS_BIN } from '../helpers/fake-agents.js';
 import { readState, runState } from '../helpers/run-state.js';
+import { isEvent, type AgentTaskEvent } from '../../state/events.js';
 
 const AGENTS = [
   { name: 'A1', quad: 1, cli: 'claude' },
@@ -34,7 +35,7 @@ describe('agent usage limits and lost workers (fake CLIs, system)', function () 
     ], { agents: AGENTS });
     // FAKE_AGENT_TIME_SCALE 2: the limit resets 6 s after it is hit.
     const first = start(plan, { FAKE_AGENT_TIME_SCALE: '2' });
-    const limit = await waitFor('the agent-limit event', () => events(dir).find((e) => e.type === 'agent-limit'), 60_000);
+    const limit = await waitFor('the agent-limit event', () => events(dir).find((e): e is AgentTaskEvent => e.type === 'agent-limit'), 60_000);
     expect(limit).to.include({ task: 'LIMIT', cli: 'claude' });
     const paused = await readState(dir);
     expect(paused!.meta.agentPauses!.claude).to.equal(limit.until);
@@ -48,7 +49,7 @@ describe('agent usage limits and lost workers (fake CLIs, system)', function () 
     expect(s.tasks.find((t) => t.id === 'LIMIT')).to.include({ status: 'done' });
     const ev = events(dir);
     // No claude task started while claude was paused; codex went on.
-    const claudeStarts = ev.filter((e) => e.type === 'started' && (e.task === 'LIMIT' || e.task === 'AFTER') && e.ts > limit.ts);
+    const claudeStarts = ev.filter(isEvent('started')).filter((e) => (e.task === 'LIMIT' || e.task === 'AFTER') && e.ts > limit.ts);
     expect(claudeStarts.length).to.be.greaterThan(0);
     for (const e of claudeStarts) expect(e.ts, `${e.task} started during the pause`).to.be.at.least(limit.until!);
     expect(ev.filter((e) => e.type === 'alert' && /usage limit/.test(e.reason ?? ''))).to.have.length(1);

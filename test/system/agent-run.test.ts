@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { cli, events, removeDir, status, tempDir, writePlan } from '../helpers/cli.js';
 import { fakeCalls, fakeEnv, FAKE_AGENTS_BIN } from '../helpers/fake-agents.js';
 import { readState } from '../helpers/run-state.js';
+import type { AgentTaskEvent } from '../../state/events.js';
 
 const AGENTS = [
   { name: 'A1', quad: 1, cli: 'claude' },
@@ -96,7 +97,7 @@ describe('agent tasks (fake CLIs, system)', function () {
     expect(calls[1]!.argv.slice(0, 6)).to.deep.equal(['-p', 'continue', '--output-format', 'stream-json', '--verbose', '--resume']);
     expect(calls[1]!.argv[6]).to.equal(session);
     const ev = events(dir);
-    expect(ev.filter((e) => e.type === 'agent-stalled').map((e) => e.task)).to.deep.equal(['HANG']);
+    expect(ev.filter((e): e is AgentTaskEvent => e.type === 'agent-stalled').map((e) => e.task)).to.deep.equal(['HANG']);
     // Hung after its result: stopped by the ladder, done with one attempt.
     expect(s!.tasks.AFTER).to.include({ status: 'done', attempts: 1 });
     expect(readFileSync(join(dir, 'logs', 'tasks', 'AFTER.log'), 'utf8')).to.match(/■ stopping: still running 1s after its result/);
