@@ -78,7 +78,7 @@ async function attempt(a: AttemptInput, log: (text: string) => void): Promise<At
     ORCHESTRATOR_AGENT: a.agent,
     ORCHESTRATOR_ATTEMPT: String(a.attempt),
   };
-  const deadline = Date.now() + a.def.timeoutMs;
+  let deadline = Date.now() + a.def.timeoutMs;
   const step = async (name: 'run' | 'verify', pty: boolean) => {
     const cmd = name === 'run' ? a.def.run! : a.def.verify!;
     if (name === 'verify') log(`--- verify ---\n`);
@@ -107,6 +107,9 @@ async function attempt(a: AttemptInput, log: (text: string) => void): Promise<At
     });
     r = { exitCode: agent.exitCode, signal: agent.signal, timedOut: false, aborted: agent.aborted, durationMs: performance.now() - t1, ...(agent.spawnError && { spawnError: agent.spawnError }) };
     const v = agent.verdict;
+    // An agent's own time is bounded by its budget (budget.wall), not the task timeout: the
+    // timeout applies to its verify step, from now.
+    deadline = Date.now() + a.def.timeoutMs;
     reason = agent.aborted ? 'run was stopped' : v.kind === 'ok' ? undefined : v.kind === 'limit' ? `usage limit: ${v.message}` : v.reason;
   } else {
     r = await step('run', a.def.pty);
