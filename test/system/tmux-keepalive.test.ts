@@ -54,9 +54,11 @@ describe('quad terminal: keep-alive respawns a killed worker in its pane (real t
     expect(s.groups['2']!.restarts).to.be.at.least(1);
     expect(s.alerts.some((a) => a.kind === 'group-restarted' && a.quad === 2)).to.equal(true);
     expect(readFileSync(join(dir, 'logs', 'keep_alive.log'), 'utf8')).to.match(/quad 2/);
-    // The respawned process is recorded for `stop`.
-    const rec = JSON.parse(readFileSync(join(dir, '.orchestrator', 'tmux-session.json'), 'utf8')) as { procs: Array<{ pid: number }> };
-    expect(rec.procs.map((p) => p.pid)).to.include(after.pid);
+    // The respawned process is recorded for `stop`. The control process records it once tmux
+    // tells it the new pid, after the respawn the test already saw: the run may end first.
+    const recorded = () => (JSON.parse(readFileSync(join(dir, '.orchestrator', 'tmux-session.json'), 'utf8')) as { procs: Array<{ pid: number }> }).procs.map((p) => p.pid);
+    await waitFor('the respawned pane process recorded', async () => recorded().includes(after.pid) || undefined, 30_000, 100).catch(() => undefined);
+    expect(recorded()).to.include(after.pid);
   });
 
   it('a renamed session is still watched: no group is taken for dead, every task runs once', async () => {
