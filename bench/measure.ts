@@ -48,15 +48,28 @@ function dirBytes(dir: string): number {
   return readdirSync(dir).reduce((s, f) => s + statSync(join(dir, f)).size, 0);
 }
 
-/** CPU seconds of the node processes that reported through the hook. */
-export function hookCpuSeconds(dir: string): number {
-  let us = 0;
+/**
+ * CPU seconds (user + system, children excluded) of the node processes that reported through
+ * the hook, in total and per process kind (`run`, `q1`..`q3`, `keep-alive`, ...). A kind seen
+ * more than once (a restarted group) is summed.
+ */
+export function hookCpu(dir: string): { total: number; byKind: Record<string, number> } {
+  const byKind: Record<string, number> = {};
+  let total = 0;
   for (const f of readdirSync(dir)) {
     if (!f.endsWith('.json')) continue;
-    const r = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { userUs: number; systemUs: number };
-    us += r.userUs + r.systemUs;
+    const r = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { userUs: number; systemUs: number; kind?: string };
+    const s = (r.userUs + r.systemUs) / 1e6;
+    total += s;
+    const k = r.kind ?? 'node';
+    byKind[k] = (byKind[k] ?? 0) + s;
   }
-  return us / 1e6;
+  return { total, byKind };
+}
+
+/** Total CPU seconds of the hook's reports in `dir`. */
+export function hookCpuSeconds(dir: string): number {
+  return hookCpu(dir).total;
 }
 
 /** `bin/orchestrator run PLAN --run-dir DIR --fresh` (as users run it) with 12 agents in 3 worker groups. */
@@ -71,6 +84,7 @@ export async function runOrchestrator(planFile: string, runDir: string, timeoutM
   const r = await timed(CLI_BIN, args, { cwd: runDir, env: { ...env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` }, own: (c) => c === 'node', timeoutMs });
   const paths = runPaths(runDir);
   const events = readEvents(paths.events);
+  const cpu = hookCpu(cpuDir);
   return {
     tool: 'orchestrator',
     wallMs: r.wallMs,
@@ -79,7 +93,8 @@ export async function runOrchestrator(planFile: string, runDir: string, timeoutM
     peakTreeRssMB: r.peaks.treeRssMB,
     peakOwnRssMB: r.peaks.ownRssMB,
     peakOwnPssMB: r.peaks.ownPssMB,
-    cpuS: hookCpuSeconds(cpuDir),
+    cpuS: cpu.total,
+    cpuByKindS: cpu.byKind,
     dispatchMs: dispatchOverheads(events),
     stateBytes: dirBytes(paths.stateDir),
     events: events.length,
