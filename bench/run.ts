@@ -100,8 +100,8 @@ export async function benchWorkload(w: Workload, root: string, a: Pick<BenchArgs
     const m = make[make.length - 1];
     a.log(`  ${w.name} pair ${i + 1}/${a.pairs}: orchestrator ${(o.wallMs / 1000).toFixed(2)} s${o.ok ? '' : ` FAILED (${o.error})`}${m ? `, make ${(m.wallMs / 1000).toFixed(2)} s${m.ok ? '' : ` FAILED (${m.error})`}` : ''}`);
     if (!a.keep) {
-      rmSync(join(dir, `orch-${i}`), { recursive: true, force: true });
-      rmSync(join(dir, `make-${i}`), { recursive: true, force: true });
+      rmSync(join(dir, `orch-${i}`), { recursive: true, force: true, maxRetries: 5 });
+      rmSync(join(dir, `make-${i}`), { recursive: true, force: true, maxRetries: 5 });
     }
   }
   } finally {
@@ -150,7 +150,7 @@ export async function main(argv: string[]): Promise<number> {
       }
     }
   } finally {
-    if (!a.keep) rmSync(root, { recursive: true, force: true });
+    if (!a.keep) rmSync(root, { recursive: true, force: true, maxRetries: 5 });
   }
   const summaries = Object.fromEntries(results.map((r) => [r.name, r.summary]));
   // Per trial the last interrupted task to run again; the median trial.

@@ -84,6 +84,8 @@ export interface Sample {
   cpuS?: number;
   /** The same per process kind: `run` (run/control, with the keep-alive of single-terminal mode), `q1`.. (worker groups), `keep-alive`. */
   cpuByKindS?: Record<string, number>;
+  /** Processes killed before their exit hook ran, whose CPU was taken from the last /proc sample instead. */
+  cpuUnreported?: number;
   dispatchMs?: number[];
   /** Bytes of .orchestrator/ at the end (snapshot + journal) and events appended. */
   stateBytes?: number;

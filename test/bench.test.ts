@@ -13,6 +13,7 @@ import { dag1000s, dag200, longpole200, noopChain, noopFlat, seed20 } from '../b
 import { hookCpu, makeVersion } from '../bench/measure.js';
 import { cpuColumns } from '../bench/table.js';
 import { BusyLoops } from '../bench/load.js';
+import { kindOf } from '../bench/proc-sampler.js';
 import { benchWorkload, parseArgs } from '../bench/run.js';
 import { dispatchOverheads, innerMakespan, median, overheadPerTask, percentile, ratio, summarise, type Sample } from '../bench/stats.js';
 import { checkTargets } from '../bench/targets.js';
@@ -177,9 +178,14 @@ describe('bench: lower bound and arithmetic (pure)', () => {
       rec(1, 'run', 100_000, 50_000);
       rec(2, 'q1', 200_000, 0);
       rec(3, 'q1', 0, 100_000); // the group restarted
-      const c = hookCpu(d);
-      expect(c.total).to.be.closeTo(0.45, 1e-9);
-      expect(Object.keys(c.byKind).sort()).to.deep.equal(['q1', 'run']);
+      const c = hookCpu(d, new Map([[1, { kind: 'run', cpuS: 9 }], [4, { kind: 'q2', cpuS: 0.2 }]]));
+      expect(c.unreported).to.equal(1); // pid 4 was killed before it could report: its sampled CPU
+      expect(c.total).to.be.closeTo(0.65, 1e-9);
+      expect(kindOf(['/usr/bin/node', '--max-semi-space-size=2', '/x/dist/workers/worker-cli.js', 'worker', '--quad', '2', '--run-dir', '/r'])).to.equal('q2');
+      expect(kindOf(['node', '/x/dist/bin/cli.js', 'run', 'plan.json'])).to.equal('run');
+      expect(kindOf(['node', '/x/dist/bin/cli.js', 'keep-alive', '--run-dir', '/r'])).to.equal('keep-alive');
+      expect(Object.keys(c.byKind).sort()).to.deep.equal(['q1', 'q2', 'run']);
+      expect(c.byKind.q2).to.be.closeTo(0.2, 1e-9);
       expect(c.byKind.run).to.be.closeTo(0.15, 1e-9);
       expect(c.byKind.q1).to.be.closeTo(0.3, 1e-9);
     } finally {
