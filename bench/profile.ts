@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { CLI_BIN, PACKAGE_ROOT } from '../orchestrator/paths.js';
+import { CLI_BIN, PACKAGE_ROOT } from '../orchestrator/run-dir/paths.js';
 import { writePlan } from './emit.js';
 import { CPU_HOOK } from './measure.js';
 import { buckets, type CpuProfile, type ProfileNode } from './profile-buckets.js';
