@@ -3,8 +3,7 @@
  * loops — claim, run, report (and claim the next in the same transaction) — until the run is
  * over. The group heartbeats from its own event loop, which also renews its agents' leases.
  */
-import { appendFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { buildContext, type RunContext } from '../orchestrator/context.js';
 import { Draft, transact } from '../orchestrator/draft.js';
 import { agentsOfQuad } from '../orchestrator/default-agents.js';
@@ -18,6 +17,7 @@ import type { FileStateStore } from '../state/store.js';
 import type { State } from '../state/schema.js';
 import { appendEvent, runStore } from '../orchestrator/run-store.js';
 import { signalGroup } from './process-groups.js';
+import { AppendLog } from './append-log.js';
 import { runAttempt } from './task-runner.js';
 import type { GroupView } from './view.js';
 
@@ -28,6 +28,12 @@ import type { GroupView } from './view.js';
  * sooner leaves tasks that carry ORCHESTRATOR_RUN_DIR, which the monitor finds.)
  */
 export const PGID_RECORD_DELAY_MS = 100;
+
+/**
+ * How much of each attempt's output the agent's log gets (then a pointer to the task log,
+ * which keeps all of it): the agent log is a timeline, not a second copy of every flood.
+ */
+export const AGENT_LOG_SHARE_BYTES = 16 * 1024;
 
 /** Which idle agents of this group a claim would serve, as of one state sequence. */
 interface Claimable {
@@ -57,6 +63,7 @@ export class WorkerGroup {
   private stopping = false;
   private heartbeatTimer?: NodeJS.Timeout;
   private unwatch?: () => void;
+  private agentLogs = new Map<string, AppendLog>();
 
   constructor(private o: WorkerOptions) {
     this.paths = runPaths(o.runDir);
@@ -108,6 +115,7 @@ export class WorkerGroup {
     this.unwatch?.();
     await this.tx((d) => groupStopped(d, this.o.quad, this.agents, why)).catch(() => undefined);
     await this.store.close();
+    await Promise.all([...this.agentLogs.values()].map((l) => l.end()));
     this.o.view.groupStopped(why);
   }
 
@@ -247,14 +255,23 @@ export class WorkerGroup {
       this.agentLog(c.agent, `${def.id} ${def.title}: attempt ${c.attempt} started`);
     };
     let recordPgid: NodeJS.Timeout | undefined;
+    let shared = 0;
     const res = await runAttempt({
       def, cwd: this.workdir, agent: c.agent, attempt: c.attempt, logFile: this.paths.taskLog(def.id), signal: this.abort.signal,
       onLine: (line) => {
         view.agentOutput(c.agent, line);
-        this.agentLog(c.agent, `${def.id} | ${line}`);
+        if (shared > AGENT_LOG_SHARE_BYTES) return;
+        shared += line.length + 1;
+        if (shared <= AGENT_LOG_SHARE_BYTES) this.agentLog(c.agent, `${def.id} | ${line}`);
+        else this.agentLog(c.agent, `${def.id} | … the rest of its output is in ${relative(this.paths.runDir, this.paths.taskLog(def.id))}`);
       },
+      onLogFailed: (why) => view.log(`${c.agent}: ${def.id}'s log stopped: ${why}`),
       onStart: (pgid) => {
-        appendEvent(this.paths, { ts: Date.now(), type: 'started', task: c.task, agent: c.agent, attempt: c.attempt, fence: c.fence, quad: this.o.quad });
+        try {
+          appendEvent(this.paths, { ts: Date.now(), type: 'started', task: c.task, agent: c.agent, attempt: c.attempt, fence: c.fence, quad: this.o.quad });
+        } catch (e) {
+          view.log(`could not record the start of ${c.task} in the event log: ${(e as Error).message}`);
+        }
         announce();
         recordPgid = setTimeout(() => void this.tx((d) => started(d, c.task, c.fence, pgid)).catch(() => undefined), PGID_RECORD_DELAY_MS);
       },
@@ -274,7 +291,13 @@ export class WorkerGroup {
     return r.next[0];
   }
 
+  /** The agent's timeline, written asynchronously; a log that fails (a full disk) is dropped, once said. */
   private agentLog(agent: string, line: string): void {
-    appendFileSync(this.paths.agentLog(agent), `${new Date().toISOString()} ${line}\n`, { mode: 0o600 });
+    let log = this.agentLogs.get(agent);
+    if (!log) {
+      log = new AppendLog(this.paths.agentLog(agent), (why) => this.o.view.log(`${agent}'s log stopped: ${why}`));
+      this.agentLogs.set(agent, log);
+    }
+    log.write(`${new Date().toISOString()} ${line}\n`);
   }
 }
