@@ -73,7 +73,8 @@ export async function runAttempt(a: AttemptInput): Promise<AttemptResult> {
     };
     const signal = a.signal ? AbortSignal.any([a.signal, opened.signal]) : opened.signal;
     const r = await attempt({ ...a, signal, onStart: (pgid) => (onStart(pgid), stopOnBadLog()) }, open);
-    if (opened.signal.aborted && log?.openFailed) return { ...r, ok: false, aborted: false, reason: `its log cannot be written: ${log.failed}` };
+    await log?.ready();
+    if (log?.openFailed && !a.signal?.aborted) return { ...r, ok: false, aborted: false, reason: `its log cannot be written: ${log.failed}` };
     return r;
   } catch (e) {
     // Nothing about one task may take its worker group down.
