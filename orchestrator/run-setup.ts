@@ -17,6 +17,7 @@ import { Draft } from './draft.js';
 import { writeFileAtomic } from '../state/atomic-write.js';
 import { FileStateStore } from '../state/store.js';
 import { runStoreOptions } from './run-store.js';
+import { refuseWhileAlive } from './run-processes.js';
 
 export interface RunOptions {
   plan?: string;
@@ -70,6 +71,8 @@ export async function prepareRun(o: RunOptions): Promise<PreparedRun> {
   const paths = runPaths(o.runDir);
   const resolved = resolvePlan(loadPlan(o.plan), o.agents, o.quads);
   const plan = o.intervalMs === undefined ? resolved : { ...resolved, keepAliveIntervalMs: o.intervalMs };
+  // Starting over under a live run would let its workers report into the new state.
+  if (o.fresh) refuseWhileAlive(paths, 'start over (--fresh)');
   const movedAside = o.fresh ? moveAside(paths.stateDir) : undefined;
   ensureRunDirs(paths);
   const opts = runStoreOptions(paths);

@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from './paths.js';
-import { cmdline, descendants, endProcesses, findByEnv, pidAlive, readProcTable, type Proc, type ProcTable } from '../workers/process-tree.js';
+import { cmdline, descendants, endProcesses, findByEnv, pidAlive, readProc, readProcTable, type Proc, type ProcTable } from '../workers/process-tree.js';
 
 /** The workers' lean entry (same arguments as `orchestrator worker`; its name ends in cli.js). */
 export const WORKER_JS = join(PACKAGE_ROOT, 'dist', 'workers', 'worker-cli.js');
@@ -14,6 +14,20 @@ export const WORKER_NODE_FLAGS = ['--max-semi-space-size=2'];
 
 /** Set for every worker (and so every task) of a run: lets the monitor find a dead group's leftovers. */
 export const RUN_DIR_ENV = 'ORCHESTRATOR_RUN_DIR';
+/**
+ * Set for a worker by the process that started it (`pid:start`): the group leaves when its
+ * supervisor is gone for good (worker-group.ts), instead of running on unsupervised.
+ */
+export const SUPERVISOR_ENV = 'ORCHESTRATOR_SUPERVISOR';
+
+export function supervisorMark(): string {
+  return `${process.pid}:${readProc(process.pid, 0)?.start ?? 0}`;
+}
+
+export function parseSupervisor(v: string | undefined): { pid: number; start: number } | undefined {
+  const m = /^(\d+):(\d+)$/.exec(v ?? '');
+  return m ? { pid: Number(m[1]), start: Number(m[2]) } : undefined;
+}
 
 /** Node's arguments for a worker group; `plain` for a child process (a tmux pane gets the grid view). */
 export function workerArgs(runDir: string, quad: number, plain = true): string[] {
@@ -36,7 +50,7 @@ export function isRunWorker(pid: number, runDir: string, quad: number): boolean 
 export function spawnWorker(runDir: string, quad: number, stdio: 'ignore' | 'inherit' = 'ignore'): ChildProcess {
   return spawn(process.execPath, workerArgs(runDir, quad), {
     stdio: ['ignore', stdio, 'inherit'],
-    env: { ...process.env, [RUN_DIR_ENV]: runDir },
+    env: { ...process.env, [RUN_DIR_ENV]: runDir, [SUPERVISOR_ENV]: supervisorMark() },
   });
 }
 

@@ -18,6 +18,11 @@ import type { State } from '../state/schema.js';
 import { appendEvent, runStore } from '../orchestrator/run-store.js';
 import { signalGroup } from './process-groups.js';
 import { AppendLog } from './append-log.js';
+import { liveHolder } from '../orchestrator/roles.js';
+import { LEASE_MS } from '../orchestrator/transitions.js';
+import { RUN_DIR_ENV, SUPERVISOR_ENV, parseSupervisor } from '../orchestrator/worker-process.js';
+import { stillRunning } from './process-tree.js';
+import { StraySweeper } from './stray-sweep.js';
 import { runAttempt } from './task-runner.js';
 import type { GroupView } from './view.js';
 
@@ -34,6 +39,16 @@ export const PGID_RECORD_DELAY_MS = 100;
  * which keeps all of it): the agent log is a timeline, not a second copy of every flood.
  */
 export const AGENT_LOG_SHARE_BYTES = 16 * 1024;
+
+/**
+ * A group started by a supervisor (the run, or the keep-alive monitor) leaves when that
+ * supervisor is gone and no other holds the keep-alive role for this long: nobody would
+ * restart it, stop it or end the run. Short enough that its tasks end within a lease; long
+ * enough for the high-availability control process to start a new monitor (every 250 ms).
+ */
+export const SUPERVISOR_GRACE_MS = LEASE_MS / 2;
+/** Leftovers of finished attempts are looked for at most this often (stray-sweep.ts). */
+export const SWEEP_DELAY_MS = 1000;
 
 /** Which idle agents of this group a claim would serve, as of one state sequence. */
 interface Claimable {
@@ -64,6 +79,13 @@ export class WorkerGroup {
   private heartbeatTimer?: NodeJS.Timeout;
   private unwatch?: () => void;
   private agentLogs = new Map<string, AppendLog>();
+  /** Attempts running now, as task / agent / attempt (what their processes carry in their environment). */
+  private running = new Set<string>();
+  private sweeper: StraySweeper;
+  private sweepTimer?: NodeJS.Timeout;
+  private sweepingAll = false;
+  private supervisor = parseSupervisor(process.env[SUPERVISOR_ENV]);
+  private supervisorGoneAt?: number;
 
   constructor(private o: WorkerOptions) {
     this.paths = runPaths(o.runDir);
@@ -71,6 +93,13 @@ export class WorkerGroup {
     this.agents = agentsOfQuad(this.plan.agents, o.quad);
     this.store = runStore(this.paths);
     this.ctx = buildContext(this.plan);
+    const mine = new Set(this.agents);
+    this.sweeper = new StraySweeper((env) => {
+      const task = env.get('ORCHESTRATOR_TASK_ID');
+      const agent = env.get('ORCHESTRATOR_AGENT') ?? '';
+      if (!task || env.get(RUN_DIR_ENV) !== this.paths.runDir || !mine.has(agent)) return 'foreign';
+      return !this.sweepingAll && this.running.has(attemptKey(task, agent, env.get('ORCHESTRATOR_ATTEMPT'))) ? 'active' : 'leftover';
+    });
   }
 
   get workdir(): string {
@@ -110,7 +139,40 @@ export class WorkerGroup {
     this.wakeSoon();
   }
 
+  /**
+   * Ends what finished attempts left behind outside their process groups (now, synchronously);
+   * `all`: every task process of this group's agents (on the way out).
+   */
+  sweepNow(all = false): void {
+    clearTimeout(this.sweepTimer);
+    this.sweepTimer = undefined;
+    this.sweepingAll = all;
+    try {
+      this.sweeper.sweep(all || this.running.size === 0);
+    } catch (e) {
+      this.o.view.log(`could not look for leftover task processes: ${(e as Error).message}`);
+    } finally {
+      this.sweepingAll = false;
+    }
+  }
+
+  private sweepSoon(): void {
+    this.sweepTimer ??= setTimeout(() => this.sweepNow(), SWEEP_DELAY_MS);
+  }
+
+  /** True once the supervisor that started this group has been gone for SUPERVISOR_GRACE_MS with no successor. */
+  private orphaned(): boolean {
+    const sup = this.supervisor;
+    if (!sup || stillRunning(sup) || liveHolder(this.paths.stateDir, 'keep-alive')) {
+      this.supervisorGoneAt = undefined;
+      return false;
+    }
+    this.supervisorGoneAt ??= Date.now();
+    return Date.now() - this.supervisorGoneAt >= SUPERVISOR_GRACE_MS;
+  }
+
   private async shutdown(why: 'finished' | 'stopped'): Promise<void> {
+    this.sweepNow(true);
     clearInterval(this.heartbeatTimer);
     this.unwatch?.();
     await this.tx((d) => groupStopped(d, this.o.quad, this.agents, why)).catch(() => undefined);
@@ -120,6 +182,11 @@ export class WorkerGroup {
   }
 
   private async beat(): Promise<void> {
+    if (!this.stopping && this.orphaned()) {
+      this.o.view.log(`the supervisor that started this group (pid ${this.supervisor!.pid}) is gone and no keep-alive monitor took over: stopping`);
+      void this.stop();
+      return;
+    }
     try {
       const orphans = await this.tx((d) => {
         heartbeat(d, this.o.quad, process.pid, this.agents);
@@ -256,6 +323,8 @@ export class WorkerGroup {
     };
     let recordPgid: NodeJS.Timeout | undefined;
     let shared = 0;
+    const key = attemptKey(c.task, c.agent, String(c.attempt));
+    this.running.add(key);
     const res = await runAttempt({
       def, cwd: this.workdir, agent: c.agent, attempt: c.attempt, logFile: this.paths.taskLog(def.id), signal: this.abort.signal,
       onLine: (line) => {
@@ -277,6 +346,8 @@ export class WorkerGroup {
       },
     });
     clearTimeout(recordPgid);
+    this.running.delete(key);
+    this.sweepSoon();
     announce();
     this.agentLog(c.agent, `${def.id}: ${res.ok ? 'done' : `failed (${res.reason})`} in ${res.durationMs} ms`);
     view.agentFinished(c.agent, def, res.ok, res.reason);
@@ -301,3 +372,5 @@ export class WorkerGroup {
     log.write(`${new Date().toISOString()} ${line}\n`);
   }
 }
+
+const attemptKey = (task: string, agent: string, attempt: string | undefined) => `${task}\0${agent}\0${attempt ?? ''}`;

@@ -8,6 +8,7 @@ import { resolveRunDir } from '../orchestrator/paths.js';
 import { endAllGroups, killAllGroupsNow } from './process-groups.js';
 import { PlainView, type GroupView } from './view.js';
 import { WorkerGroup } from './worker-group.js';
+import { RUN_DIR_ENV } from '../orchestrator/worker-process.js';
 
 export interface WorkerMainOptions {
   runDir: string;
@@ -25,6 +26,8 @@ export async function workerCommand(o: { quad: number; runDir?: string; plain?: 
 export async function workerMain(o: WorkerMainOptions): Promise<number> {
   // A closed terminal must not turn output into a crash while we clean up.
   for (const s of [process.stdout, process.stderr]) s.on('error', () => undefined);
+  // Every task carries the run's marker, however this group was started: leftovers are found by it.
+  process.env[RUN_DIR_ENV] = o.runDir;
   const group = new WorkerGroup({ runDir: o.runDir, quad: o.quad, view: o.view ?? new PlainView() });
   let signalled: NodeJS.Signals | undefined;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -33,6 +36,7 @@ export async function workerMain(o: WorkerMainOptions): Promise<number> {
     if (signalled && sig === 'SIGHUP') return;
     if (signalled) {
       killAllGroupsNow();
+      group.sweepNow(true);
       process.exit(130);
     }
     signalled = sig;
@@ -41,6 +45,7 @@ export async function workerMain(o: WorkerMainOptions): Promise<number> {
     // Never hang on the way out: hand back what we can, then go.
     setTimeout(() => {
       killAllGroupsNow();
+      group.sweepNow(true);
       process.exit(130);
     }, 3000).unref();
   };
