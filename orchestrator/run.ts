@@ -5,10 +5,12 @@
  * at the end. Ctrl-C / SIGTERM stops every worker and task tree (no restarts from then on),
  * records the interruption, exits 130.
  */
+import { statfsSync } from 'node:fs';
 import { AlertSink } from './alert-sink.js';
 import { ChildSupervisor } from './child-supervisor.js';
 import { transact } from './draft.js';
-import { UsageError } from './errors.js';
+import { DiskError, UsageError } from './errors.js';
+import { DISK_FULL_EXIT, DISK_READONLY_EXIT } from './worker-process.js';
 import { KeepAlive } from './keep-alive.js';
 import { interruptRun } from './lifecycle.js';
 import { claimRole, releaseRole } from './roles.js';
@@ -48,8 +50,18 @@ class Pause {
   }
 }
 
-export async function interrupt(store: FileStateStore): Promise<void> {
-  await transact(store, interruptRun);
+/** Next to no space left where the state lives (statfs: under 64 KB for us). */
+function diskFull(dir: string): boolean {
+  try {
+    const s = statfsSync(dir);
+    return s.bavail * s.bsize < 64 * 1024;
+  } catch {
+    return false;
+  }
+}
+
+export async function interrupt(store: FileStateStore, reason?: string): Promise<void> {
+  await transact(store, (d) => interruptRun(d, reason));
 }
 
 export async function runMain(o: RunMainOptions): Promise<number> {
@@ -70,8 +82,13 @@ export async function runMain(o: RunMainOptions): Promise<number> {
   const progress = followProgress(store, paths, plan, out);
   const intervalMs = plan.keepAliveIntervalMs; // --interval, when given, is already in the plan
   const pause = new Pause();
-  const supervisor = new ChildSupervisor(paths.runDir, () => {
-    monitor.tickSoon();
+  let diskStop: DiskError | undefined;
+  let diskRecorded: Promise<boolean> = Promise.resolve(true);
+  const supervisor = new ChildSupervisor(paths.runDir, (_quad, code) => {
+    if (code === DISK_FULL_EXIT || code === DISK_READONLY_EXIT) onDisk(new DiskError(code === DISK_FULL_EXIT ? 'full' : 'read-only', paths.stateDir, code === DISK_FULL_EXIT ? 'ENOSPC' : 'EROFS'));
+    // A group that failed otherwise while the disk is full (e.g. on a journal line the full disk tore) would fail again.
+    else if (code !== undefined && code !== 0 && code !== 130 && diskFull(paths.stateDir)) onDisk(new DiskError('full', paths.stateDir, 'ENOSPC'));
+    else monitor.tickSoon();
     pause.wake(); // the last worker leaving ends the run now, not at the next look
   });
   const monitor: KeepAlive = new KeepAlive({
@@ -81,6 +98,17 @@ export async function runMain(o: RunMainOptions): Promise<number> {
   });
 
   let interrupted = false;
+  // A group could not write the state (the disk is full or read-only): restarting it cannot
+  // help. Stop everything, record why if the disk still lets us, and say so.
+  const onDisk = (e: DiskError) => {
+    if (interrupted) return;
+    interrupted = true;
+    diskStop = e;
+    monitor.stop();
+    progress.say(`stopping: ${e.message}`);
+    diskRecorded = interrupt(store, e.message).then(() => true, () => false);
+    void supervisor.stopAll(5000);
+  };
   const onSignal = () => {
     if (interrupted) return;
     interrupted = true;
@@ -97,8 +125,17 @@ export async function runMain(o: RunMainOptions): Promise<number> {
   await monitor.flushAlerts();
   progress.stop();
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, onSignal);
-  releaseRole(paths.stateDir, 'keep-alive');
-  return finish(run, say);
+  try {
+    releaseRole(paths.stateDir, 'keep-alive');
+  } catch {
+    // A full or read-only disk may refuse even that; the role is free once we exit.
+  }
+  const recorded = await diskRecorded;
+  const code = finish(run, say);
+  if (!diskStop) return code;
+  if (!recorded) say('(the disk refused even recording the interruption: the state still says running, which is fine; `orchestrator run` takes over from there)');
+  say(`error: ${diskStop.message}`);
+  return diskStop.kind === 'full' ? 130 : 2;
 }
 
 /**

@@ -20,6 +20,13 @@ export const RUN_DIR_ENV = 'ORCHESTRATOR_RUN_DIR';
  */
 export const SUPERVISOR_ENV = 'ORCHESTRATOR_SUPERVISOR';
 
+/**
+ * How a worker group says the disk refused its state writes (full, read-only): the run stops
+ * instead of restarting it (a restart could not write either).
+ */
+export const DISK_FULL_EXIT = 3;
+export const DISK_READONLY_EXIT = 4;
+
 export function supervisorMark(): string {
   return `${process.pid}:${readProc(process.pid, 0)?.start ?? 0}`;
 }

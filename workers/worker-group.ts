@@ -19,6 +19,7 @@ import { appendEvent, runStore } from '../orchestrator/run-store.js';
 import { signalGroup } from './process-groups.js';
 import { AppendLog } from './append-log.js';
 import { liveHolder } from '../orchestrator/roles.js';
+import { DiskError, diskErrorOf } from '../orchestrator/errors.js';
 import { LEASE_MS } from '../orchestrator/transitions.js';
 import { RUN_DIR_ENV, SUPERVISOR_ENV, parseSupervisor } from '../orchestrator/worker-process.js';
 import { stillRunning } from './process-tree.js';
@@ -86,6 +87,8 @@ export class WorkerGroup {
   private sweepingAll = false;
   private supervisor = parseSupervisor(process.env[SUPERVISOR_ENV]);
   private supervisorGoneAt?: number;
+  /** The disk refused a state write: the group stops and says so (worker-main.ts maps it to an exit code). */
+  private fatal?: DiskError;
 
   constructor(private o: WorkerOptions) {
     this.paths = runPaths(o.runDir);
@@ -120,13 +123,19 @@ export class WorkerGroup {
     try {
       await Promise.all(this.agents.map((a) => this.agentLoop(a)));
     } catch (e) {
-      // An agent loop died (e.g. an unreadable state): leave for good — a worker that keeps
-      // heartbeating with dead agents would look healthy to the keep-alive monitor forever.
+      // An agent loop died (e.g. an unreadable state, a full disk): leave for good — a worker
+      // that keeps heartbeating with dead agents would look healthy to the keep-alive monitor
+      // forever. Its tasks are ended; their leases hand them back on the next run.
       this.stopping = true;
       clearInterval(this.heartbeatTimer);
       this.unwatch?.();
       this.abort.abort();
-      throw e;
+      this.sweepNow(true);
+      throw diskErrorOf(e, this.paths.stateDir) ?? e;
+    }
+    if (this.fatal) {
+      this.sweepNow(true);
+      throw this.fatal;
     }
     await this.shutdown(this.stopping ? 'stopped' : 'finished');
   }
@@ -194,7 +203,13 @@ export class WorkerGroup {
       });
       this.reap(orphans);
     } catch (e) {
-      this.o.view.log(`heartbeat failed: ${(e as Error).message}`);
+      const disk = diskErrorOf(e, this.paths.stateDir);
+      if (disk && !this.stopping) {
+        // Nothing this group does can be recorded any more: stop cleanly rather than run blind.
+        this.fatal = disk;
+        void this.stop();
+      }
+      this.o.view.log(`heartbeat failed: ${disk?.message ?? (e as Error).message}`);
     }
   }
 

@@ -8,7 +8,8 @@ import { resolveRunDir } from '../orchestrator/paths.js';
 import { endAllGroups, killAllGroupsNow } from './process-groups.js';
 import { PlainView, type GroupView } from './view.js';
 import { WorkerGroup } from './worker-group.js';
-import { RUN_DIR_ENV } from '../orchestrator/worker-process.js';
+import { DISK_FULL_EXIT, DISK_READONLY_EXIT, RUN_DIR_ENV } from '../orchestrator/worker-process.js';
+import { diskErrorOf } from '../orchestrator/errors.js';
 
 export interface WorkerMainOptions {
   runDir: string;
@@ -51,6 +52,14 @@ export async function workerMain(o: WorkerMainOptions): Promise<number> {
   };
   for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, onSignal);
   process.on('exit', killAllGroupsNow);
-  await group.run();
+  try {
+    await group.run();
+  } catch (e) {
+    const disk = diskErrorOf(e, o.runDir);
+    if (!disk) throw e;
+    // Said once, plainly, on the way out; the run that started us stops and says it too.
+    process.stderr.write(`quad ${o.quad} stopped: ${disk.message}\n`);
+    return disk.kind === 'full' ? DISK_FULL_EXIT : DISK_READONLY_EXIT;
+  }
   return signalled ? 130 : 0;
 }
