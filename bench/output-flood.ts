@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI_JS } from '../orchestrator/paths.js';
+import { CLI_JS } from '../orchestrator/run-dir/paths.js';
 
 const mb = Number(process.argv[2] ?? 100);
 const pairs = Number(process.argv[3] ?? 1);

@@ -11,8 +11,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI_JS } from '../orchestrator/paths.js';
-import { descendants, cmdline } from '../workers/process-tree.js';
+import { CLI_JS } from '../orchestrator/run-dir/paths.js';
+import { descendants, cmdline } from '../workers/os/process-tree.js';
 
 const minutes = Number(process.env.SOAK_MINUTES ?? 30);
 const sampleMinutes = Number(process.env.SOAK_SAMPLE_MINUTES ?? 5);
