@@ -15,7 +15,7 @@ import { DiskError, UsageError } from '../core/errors.js';
 import { DISK_FULL_EXIT, DISK_READONLY_EXIT } from '../supervisors/worker-process.js';
 import { KeepAlive } from '../supervisors/keep-alive.js';
 import { interruptRun } from '../core/run/lifecycle.js';
-import { claimRole, releaseRole } from '../supervisors/roles.js';
+import { SupervisorProcess } from '../supervisors/supervisor-process.js';
 import { followProgress, printSummary } from './run-progress.js';
 import { prepareRun, type RunOptions } from '../run-dir/run-setup.js';
 import type { State } from '../../state/schema.js';
@@ -80,8 +80,9 @@ export async function runMain(o: RunMainOptions): Promise<number> {
     say('every task is already done (use --fresh to run again)');
     return finish(run, say);
   }
-  const claim = await claimRole(paths.stateDir, store.lock, 'keep-alive');
-  if (!claim.ok) throw new UsageError(`a keep-alive monitor (pid ${claim.holder.pid}) already supervises ${paths.runDir}; stop it first or use another --run-dir`);
+  const started = await SupervisorProcess.start({ stateDir: paths.stateDir, lock: store.lock, role: 'keep-alive' });
+  if (!started.ok) throw new UsageError(`a keep-alive monitor (pid ${started.holder.pid}) already supervises ${paths.runDir}; stop it first or use another --run-dir`);
+  const self = started.process;
 
   const progress = followProgress(store, paths, plan, out);
   const intervalMs = plan.keepAliveIntervalMs; // --interval, when given, is already in the plan
@@ -101,39 +102,28 @@ export async function runMain(o: RunMainOptions): Promise<number> {
     onAction: (line) => progress.say(`keep-alive: ${line}`),
   });
 
-  let interrupted = false;
   // A group could not write the state (the disk is full or read-only): restarting it cannot
   // help. Stop everything, record why if the disk still lets us, and say so.
   const onDisk = (e: DiskError) => {
-    if (interrupted) return;
-    interrupted = true;
+    if (diskStop || self.signal) return;
     diskStop = e;
     monitor.stop();
     progress.say(`stopping: ${e.message}`);
     diskRecorded = interrupt(store, e.message).then(() => true, () => false);
     void supervisor.stopAll(5000);
   };
-  const onSignal = () => {
-    if (interrupted) return;
-    interrupted = true;
+  self.onShutdown(() => {
     monitor.stop();
     progress.say('stopping: ending every task and worker…');
     void interrupt(store).catch(() => undefined);
     void supervisor.stopAll(5000);
-  };
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
+  });
 
   monitor.start();
-  await waitForEnd(store, supervisor, monitor, () => interrupted, 2 * intervalMs + 1000, pause);
-  monitor.stop();
-  await monitor.flushAlerts();
+  await waitForEnd(store, supervisor, monitor, () => self.signal !== undefined || diskStop !== undefined, 2 * intervalMs + 1000, pause);
+  // A full or read-only disk may refuse even releasing the role; it is free once we exit.
+  await self.close(monitor).catch(() => undefined);
   progress.stop();
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, onSignal);
-  try {
-    releaseRole(paths.stateDir, 'keep-alive');
-  } catch {
-    // A full or read-only disk may refuse even that; the role is free once we exit.
-  }
   const recorded = await diskRecorded;
   const code = finish(run, say);
   if (!diskStop) return code;
