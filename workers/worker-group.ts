@@ -43,9 +43,10 @@ export const AGENT_LOG_SHARE_BYTES = 16 * 1024;
 
 /**
  * A group started by a supervisor (the run, or the keep-alive monitor) leaves when that
- * supervisor is gone and no other holds the keep-alive role for this long: nobody would
- * restart it, stop it or end the run. Short enough that its tasks end within a lease; long
- * enough for the high-availability control process to start a new monitor (every 250 ms).
+ * supervisor is gone and, for this long, no other holds the keep-alive role and no
+ * high-availability control process lives (it starts a new monitor, however long that takes
+ * on a loaded machine): nobody would restart the group, stop it or end the run. Short enough
+ * that its tasks end within a lease.
  */
 export const SUPERVISOR_GRACE_MS = LEASE_MS / 2;
 /** Leftovers of finished attempts are looked for at most this often (stray-sweep.ts). */
@@ -172,7 +173,7 @@ export class WorkerGroup {
   /** True once the supervisor that started this group has been gone for SUPERVISOR_GRACE_MS with no successor. */
   private orphaned(): boolean {
     const sup = this.supervisor;
-    if (!sup || stillRunning(sup) || liveHolder(this.paths.stateDir, 'keep-alive')) {
+    if (!sup || stillRunning(sup) || liveHolder(this.paths.stateDir, 'keep-alive') || liveHolder(this.paths.stateDir, 'control')) {
       this.supervisorGoneAt = undefined;
       return false;
     }
@@ -192,7 +193,7 @@ export class WorkerGroup {
 
   private async beat(): Promise<void> {
     if (!this.stopping && this.orphaned()) {
-      this.o.view.log(`the supervisor that started this group (pid ${this.supervisor!.pid}) is gone and no keep-alive monitor took over: stopping`);
+      this.o.view.log(`the supervisor that started this group (pid ${this.supervisor!.pid}) is gone and no keep-alive monitor or control process took over: stopping`);
       void this.stop();
       return;
     }
