@@ -88,6 +88,8 @@ export function registerStateCommands(program: Command): void {
         say(`nothing to reset in ${paths.runDir}`);
         return;
       }
+      const { refuseWhileAlive } = await import('../../orchestrator/supervisors/run-processes.js');
+      refuseWhileAlive(paths, 'reset');
       if (!o.yes) {
         if (!process.stdin.isTTY) throw new UsageError('reset asks for confirmation; pass --yes when not at a terminal');
         const { createInterface } = await import('node:readline/promises');
