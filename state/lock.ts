@@ -200,6 +200,8 @@ export class StateLock {
   readonly stats: LockStats = { acquired: 0, waitMs: [], holdMs: [] };
   /** Keep timings for measurement only when asked (benchmarks, the lock test). */
   record = false;
+  /** How long acquire() waits before it gives up with a StateError naming the holder. */
+  giveUpMs = GIVE_UP_MS;
   private compromised: StateError | undefined;
   private takeoverPath: string;
   private linksWork = true;
@@ -230,7 +232,7 @@ export class StateLock {
     const t0 = performance.now();
     let delay = MIN_RETRY_MS;
     while (!this.tryAcquire()) {
-      if (performance.now() - t0 > GIVE_UP_MS) throw this.timeoutError();
+      if (performance.now() - t0 > this.giveUpMs) throw this.timeoutError(performance.now() - t0);
       await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random())));
       delay = Math.min(MAX_RETRY_MS, delay * 1.5);
     }
@@ -343,12 +345,12 @@ export class StateLock {
     }
   }
 
-  private timeoutError(): StateError {
+  private timeoutError(waitedMs: number): StateError {
     const pid = holderPid(this.lockPath);
     const st = statOf(this.lockPath);
     const who = pid === undefined ? 'a process that left no pid' : `pid ${pid}${processExists(pid) ? '' : ' (no longer running)'}`;
     return new StateError(
-      `could not lock the state ${this.target} within ${GIVE_UP_MS / 1000} s: the lock ${this.lockPath} is held by ${who}${st ? `, taken ${Math.round(age(st) / 1000)} s ago` : ''}`,
+      `could not lock the state ${this.target} within ${Math.round(waitedMs / 1000)} s: the lock ${this.lockPath} is held by ${who}${st ? `, taken ${Math.round(age(st) / 1000)} s ago` : ''}`,
       pid !== undefined && processExists(pid)
         ? `If pid ${pid} is stuck (stopped, or not an orchestrator process), end it (orchestrator stop) and try again.`
         : 'Try again; a lock whose holder died is taken over after it goes stale.',
