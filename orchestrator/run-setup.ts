@@ -15,7 +15,7 @@ import { taskHashes } from './task-hash.js';
 import { isGroupLive } from './transitions.js';
 import { Draft } from './draft.js';
 import { writeFileAtomic } from '../state/atomic-write.js';
-import { FileStateStore } from '../state/store.js';
+import { ASIDE_INFIX, FileStateStore } from '../state/store.js';
 import { runStoreOptions } from './run-store.js';
 
 export interface RunOptions {
@@ -52,7 +52,7 @@ export { readRunPlan } from './run-plan.js';
 
 export function moveAside(path: string): string | undefined {
   if (!existsSync(path)) return undefined;
-  const dest = `${path}.old-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  const dest = `${path}${ASIDE_INFIX}${new Date().toISOString().replace(/[:.]/g, '-')}`;
   renameSync(path, dest);
   return dest;
 }

@@ -11,8 +11,8 @@
  * line that is not complete yet. Within one process, concurrent transactions are queued and
  * committed together under one lock acquisition (group commit).
  */
-import { appendFileSync, close, closeSync, existsSync, fdatasync, fstatSync, ftruncateSync, mkdirSync, open, openSync, truncateSync, watch, writeSync, type FSWatcher } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, close, closeSync, existsSync, readdirSync, fdatasync, fstatSync, ftruncateSync, mkdirSync, open, openSync, truncateSync, watch, writeSync, type FSWatcher } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { StateError } from '../orchestrator/errors.js';
 import type { RunEvent } from './events.js';
 import { journalName, readJournal } from './journal.js';
@@ -63,6 +63,34 @@ export interface StoreOptions {
   durable?: boolean;
   /** Compact when the journal exceeds max(this, 2 × snapshot size) bytes. */
   compactBytes?: number;
+}
+
+/** A state moved aside (`reset`, `run --fresh`) is kept as `<dir>.old-<ISO time>` beside it. */
+export const ASIDE_INFIX = '.old-';
+
+/**
+ * The last fencing token handed out by the newest state moved aside from `dir` (0 if none can
+ * be read). A new state starts above it, so fencing tokens never go back within a run
+ * directory: a worker of the old run that reports late holds a token the new state never issued.
+ */
+async function lastFenceAside(dir: string): Promise<number> {
+  const prefix = basename(dir) + ASIDE_INFIX;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(dir)).filter((f) => f.startsWith(prefix)).sort().reverse();
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    try {
+      const old = new FileStateStore(join(dirname(dir), name));
+      await old.open();
+      return old.read().meta.fence;
+    } catch {
+      // unreadable: the one before it
+    }
+  }
+  return 0;
 }
 
 /** How long an append may wait for its fdatasync (see syncSoon). */
@@ -117,6 +145,7 @@ export class FileStateStore implements StateStore {
     const release = await store.lock.acquire();
     try {
       if (FileStateStore.exists(dir)) throw new StateError(`a state already exists in ${dir}`, 'Use --fresh to start over.');
+      state = { ...state, meta: { ...state.meta, fence: Math.max(state.meta.fence, await lastFenceAside(dir)) } };
       const left = leftoverFiles(dir);
       if (left.length) throw new StateError(`the state file ${store.snapshotFile} is missing, but ${left.join(', ')} of a run are there`, RECOVER_HINT);
       store.writeGeneration(0, 0, state);

@@ -265,7 +265,7 @@ export class WorkerGroup {
     view.agentFinished(c.agent, def, res.ok, res.reason);
     if (this.stopping && res.aborted) return undefined;
     const r = await this.tx((d) => {
-      const counted = finish(d, this.ctx, { task: c.task, agent: c.agent, fence: c.fence, ...res, reason: res.reason });
+      const counted = finish(d, this.ctx, { task: c.task, agent: c.agent, fence: c.fence, run: c.run, ...res, reason: res.reason });
       const next = this.stopping ? [] : claimFor(d, this.ctx, this.o.quad, [c.agent]);
       return { counted, next };
     });
