@@ -11,7 +11,7 @@ import { appendFileSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileS
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StateError } from '../orchestrator/errors.js';
-import { PACKAGE_ROOT } from '../orchestrator/paths.js';
+import { CLI_JS, PACKAGE_ROOT } from '../orchestrator/paths.js';
 import { journalName } from '../state/journal.js';
 import { FileStateStore } from '../state/store.js';
 import { counterState, increment } from './support/counter.js';
@@ -142,5 +142,36 @@ describe('state store on a full disk (tmpfs in a private mount namespace)', func
     expect(report.tornAfter, 'a torn line left behind').to.equal(false);
     expect(report.seqAfter).to.equal(report.committed);
     expect(report.resumed).to.equal(report.committed + 1);
+  });
+});
+
+describe('state store on a read-only file system (tmpfs remounted read-only, private mount namespace)', function () {
+  this.timeout(240_000);
+
+  it('run, retry and state recover say which folder cannot be written and exit 2, with no stack trace', function () {
+    const probe = spawnSync('unshare', ['-rm', 'true']);
+    if (probe.status !== 0) this.skip(); // no user namespaces here: cannot make a read-only disk
+    const script = [
+      'set -u',
+      'd=$(mktemp -d) && mount -t tmpfs tmpfs "$d" || exit 90',
+      'printf "version: 1\\nname: ro\\ntasks:\\n  - id: A\\n    run: \\"false\\"\\n" > "$d/plan.yaml"',
+      '"$0" "$1" run "$d/plan.yaml" --run-dir "$d" --agents 1 --quads 1 > /dev/null 2>&1; echo "first run exit $?"',
+      'mount -o remount,ro "$d" || exit 91',
+      'for c in "run $d/plan.yaml --run-dir $d --agents 1 --quads 1" "retry A --run-dir $d" "state recover --run-dir $d"; do',
+      '  echo "== $c"; "$0" "$1" $c 2>&1; echo "exit $?"',
+      'done',
+    ].join('\n');
+    const r = spawnSync('unshare', ['-rm', 'sh', '-c', script, process.execPath, CLI_JS], { cwd: PACKAGE_ROOT, encoding: 'utf8', timeout: 200_000 });
+    const out = `${r.stdout}${r.stderr}`;
+    expect(r.status, out).to.equal(0);
+    expect(out).to.contain('first run exit 1'); // A failed: something to retry
+    const sections = out.split('== ').slice(1);
+    expect(sections, out).to.have.length(3);
+    for (const s of sections) {
+      expect(s, s).to.match(/state error: the state folder \/\S+\/\.orchestrator cannot be written \(EROFS: read-only file system\)/);
+      expect(s, s).to.contain('Make it writable');
+      expect(s, s).to.match(/exit 2\n$/);
+      expect(s, s).to.not.match(/internal error|\n\s+at /);
+    }
   });
 });
