@@ -10,8 +10,8 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI_JS } from '../orchestrator/paths.js';
-import { prepareRun } from '../orchestrator/run-setup.js';
+import { CLI_JS } from '../orchestrator/run-dir/paths.js';
+import { prepareRun } from '../orchestrator/run-dir/run-setup.js';
 import { journalName } from '../state/journal.js';
 
 function arg(name: string, dflt: number): number {

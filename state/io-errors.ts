@@ -3,7 +3,7 @@
  * StateError naming the folder and the fix, never a raw errno with a stack. A full disk and a
  * read-only folder are situations, not bugs; anything else passes through unchanged.
  */
-import { StateError } from '../orchestrator/errors.js';
+import { StateError } from './errors.js';
 
 const FULL = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
 const READ_ONLY = new Set(['EROFS', 'EACCES', 'EPERM']);

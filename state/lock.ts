@@ -35,8 +35,8 @@
  */
 import { closeSync, fstatSync, linkSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, statSync, unlinkSync, utimesSync, writeSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { StateError } from '../orchestrator/errors.js';
-import { processExists } from './process-exists.js';
+import { StateError } from './errors.js';
+import { processExists } from '../workers/os/process-exists.js';
 import { storeIoError } from './io-errors.js';
 
 /**

@@ -13,7 +13,7 @@
  */
 import { existsSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { StateError } from '../orchestrator/errors.js';
+import { StateError } from './errors.js';
 import { forEachLine, journalName, parseEntry } from './journal.js';
 import { StateLock } from './lock.js';
 import { applyOps } from './ops.js';

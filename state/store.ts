@@ -11,9 +11,9 @@
  * line that is not complete yet. Within one process, concurrent transactions are queued and
  * committed together under one lock acquisition (group commit).
  */
-import { appendFileSync, close, closeSync, existsSync, readdirSync, fdatasync, fstatSync, ftruncateSync, mkdirSync, open, openSync, truncateSync, watch, writeSync, type FSWatcher } from 'node:fs';
+import { appendFileSync, close, closeSync, existsSync, fdatasync, fstatSync, ftruncateSync, mkdirSync, open, openSync, readdirSync, truncateSync, watch, writeSync, type FSWatcher } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { StateError } from '../orchestrator/errors.js';
+import { StateError } from './errors.js';
 import type { RunEvent } from './events.js';
 import { journalName, readJournal } from './journal.js';
 import { StateLock } from './lock.js';

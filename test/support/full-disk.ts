@@ -1,5 +1,5 @@
 /**
- * Run by test/state-integrity.test.ts inside a small tmpfs (`node --import tsx full-disk.ts DIR`):
+ * Run by test/system/state-integrity.test.ts inside a small tmpfs (`node --import tsx full-disk.ts DIR`):
  * fills the disk, commits until a write fails, and prints one JSON line: the error, whether a
  * torn line was left, the sequence a new store opens at, and the sequence after space is freed.
  */
