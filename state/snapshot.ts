@@ -125,7 +125,8 @@ export interface LoadedSnapshot {
  */
 export function leftoverFiles(dir: string): string[] {
   try {
-    return readdirSync(dir).filter((f) => f === 'state.json.prev' || /^journal\.\d+\.jsonl$/.test(f)).sort();
+    // An empty journal holds nothing to lose (a first generation cut short before its snapshot).
+    return readdirSync(dir).filter((f) => f === 'state.json.prev' || (/^journal\.\d+\.jsonl$/.test(f) && sizeOf(join(dir, f)) > 0)).sort();
   } catch {
     return [];
   }

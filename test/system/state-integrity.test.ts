@@ -146,7 +146,8 @@ describe('state store on a full disk (tmpfs in a private mount namespace)', func
 });
 
 describe('state store on a read-only file system (tmpfs remounted read-only, private mount namespace)', function () {
-  this.timeout(240_000);
+  // Deadlines only: four CLI runs (one a whole run) took minutes on a starved shared machine.
+  this.timeout(600_000);
 
   it('run, retry and state recover say which folder cannot be written and exit 2, with no stack trace', function () {
     const probe = spawnSync('unshare', ['-rm', 'true']);
@@ -161,7 +162,7 @@ describe('state store on a read-only file system (tmpfs remounted read-only, pri
       '  echo "== $c"; "$0" "$1" $c 2>&1; echo "exit $?"',
       'done',
     ].join('\n');
-    const r = spawnSync('unshare', ['-rm', 'sh', '-c', script, process.execPath, CLI_JS], { cwd: PACKAGE_ROOT, encoding: 'utf8', timeout: 200_000 });
+    const r = spawnSync('unshare', ['-rm', 'sh', '-c', script, process.execPath, CLI_JS], { cwd: PACKAGE_ROOT, encoding: 'utf8', timeout: 480_000 });
     const out = `${r.stdout}${r.stderr}`;
     expect(r.status, out).to.equal(0);
     expect(out).to.contain('first run exit 1'); // A failed: something to retry
