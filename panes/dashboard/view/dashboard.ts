@@ -19,7 +19,8 @@ import { RunSource } from '../source/run-source.js';
 import { blessedTerminal, preferUnicodeLines } from './terminal.js';
 import { buildViewModel, type AgentRow, type DashboardModel } from '../model/view-model.js';
 import type { State } from '../../../state/schema.js';
-import { fit, statusLine } from './view-text.js';
+import { fit } from '../../../orchestrator/core/text/fit.js';
+import { statusLine } from './view-text.js';
 
 export interface DashboardOptions {
   runDir: string;
@@ -157,7 +158,7 @@ export class Dashboard {
     this.cache.clear();
     const agents = run.plan.agents;
     const layout = planLayout({ width: this.screen.width as number, height: this.screen.height as number, agents: agents.length, gpu: !!this.sampler.gpuPresent });
-    this.panels = buildPanels(this.screen, layout, Math.max(...agents.map((a) => a.name.length)));
+    this.panels = buildPanels(this.screen, layout, Math.max(...agents.map((a) => a.name.length)), run.plan.tasks.some((t) => t.agent));
     this.popup?.box.setFront();
     this.draw();
     paintCharts(this.panels, this.sampler.history);
