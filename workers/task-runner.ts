@@ -47,29 +47,19 @@ function describe(step: string, r: ExecResult, timeoutMs: number): string {
 export async function runAttempt(a: AttemptInput): Promise<AttemptResult> {
   mkdirSync(a.cwd, { recursive: true });
   // The log is opened once per attempt, not once per write (each open of a new file allocates
-  // its inode, a real cost on a busy disk), and only once the command has started, so that
-  // only the spawn stands between claiming a task and running it. Its header still comes first.
-  const header = `\n=== ${a.def.id} attempt ${a.attempt} by ${a.agent} at ${new Date().toISOString()} ===\n`;
-  let fd: number | undefined;
-  const open = (): number => {
-    if (fd === undefined) {
-      fd = openSync(a.logFile, 'a', 0o600);
-      writeSync(fd, header);
-    }
-    return fd;
-  };
-  const onStart = (pgid: number) => {
-    a.onStart?.(pgid);
-    open();
-  };
+  // its inode, a real cost on a busy disk), and before the command starts: a plain command's
+  // output goes straight into it (no pipes), under the attempt's header.
+  const fd = openSync(a.logFile, 'a+', 0o600);
   try {
-    return await attempt({ ...a, onStart }, (text: string) => void writeSync(open(), text));
+    writeSync(fd, `\n=== ${a.def.id} attempt ${a.attempt} by ${a.agent} at ${new Date().toISOString()} ===\n`);
+    return await attempt(a, fd);
   } finally {
-    if (fd !== undefined) closeSync(fd);
+    closeSync(fd);
   }
 }
 
-async function attempt(a: AttemptInput, log: (text: string) => void): Promise<AttemptResult> {
+async function attempt(a: AttemptInput, logFd: number): Promise<AttemptResult> {
+  const log = (text: string) => void writeSync(logFd, text);
   const tail = new OutputTail(20, a.onLine);
   const t0 = performance.now();
   const env = {
@@ -82,10 +72,12 @@ async function attempt(a: AttemptInput, log: (text: string) => void): Promise<At
   const step = async (name: 'run' | 'verify', pty: boolean) => {
     const cmd = name === 'run' ? a.def.run! : a.def.verify!;
     if (name === 'verify') log(`--- verify ---\n`);
+    // A terminal's output comes through node-pty and is written here; a plain command writes the log itself.
     const r = await execute(cmd, {
       cwd: a.cwd, env, pty, timeoutMs: Math.max(1, deadline - Date.now()), signal: a.signal, onStart: name === 'run' ? a.onStart : undefined,
+      ...(!pty && { logFd }),
       onOutput: (c) => {
-        log(c);
+        if (pty) log(c);
         tail.push(c);
       },
     });
