@@ -384,7 +384,7 @@ export class WorkerGroup {
         const held = this.agentEnded(d, c, def, ai.finalRecord(res), res);
         if (held) return { counted: true, next: this.stopping ? [] : claimFor(d, this.ctx, this.o.quad, [c.agent]) };
       }
-      const counted = finish(d, this.ctx, { task: c.task, agent: c.agent, fence: c.fence, ...res, reason: res.reason });
+      const counted = finish(d, this.ctx, { task: c.task, agent: c.agent, fence: c.fence, run: c.run, ...res, reason: res.reason });
       const next = this.stopping ? [] : claimFor(d, this.ctx, this.o.quad, [c.agent]);
       return { counted, next };
     });

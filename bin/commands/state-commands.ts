@@ -118,8 +118,11 @@ export function registerStateCommands(program: Command): void {
         say(`the state in ${paths.stateDir} is healthy (sequence ${r.seq}); nothing to do`);
         return;
       }
+      say(`the store refused the state: ${r.problem}`);
       say(`recovered from ${r.base} (sequence ${r.baseSeq}) + ${r.replayed} journal entries → sequence ${r.seq}`);
-      if (r.droppedBytes) say(`${r.droppedBytes} unreadable journal bytes were dropped`);
+      for (const k of r.kept) say(`kept ${k.count} entries of ${k.file} (sequence ${k.from}..${k.to})`);
+      for (const d of r.dropped) say(`dropped ${d.bytes} bytes of ${d.file} at byte ${d.offset}${d.seq !== undefined ? ` (sequence ${d.seq})` : ''}: ${d.why}`);
+      if (r.dropped.length) say(`${r.dropped.length} journal lines (${r.droppedBytes} bytes) dropped in all`);
       for (const f of r.movedAside) say(`damaged file kept as ${f}`);
     });
 }
