@@ -49,6 +49,15 @@ export function tmuxLiteral(s: string): string {
   return s.replace(/#/g, '##');
 }
 
+/**
+ * The title and role of a pane, aimed at its id. Never at tmux's "current pane": launched from
+ * inside tmux (the same server or another), that is the caller's own pane, which would be
+ * renamed and tagged as a quad (and the real quad then looks missing to the control pane).
+ */
+export function labelCommands(paneId: string, p: { title: string; role: string }): string[][] {
+  return [['select-pane', '-t', paneId, '-T', tmuxLiteral(p.title)], ['set-option', '-p', '-t', paneId, ROLE_OPTION, p.role]];
+}
+
 /** A quad pane runs the workers' lean entry, as `run` does (the full CLI costs each pane 0.1 s and 7 MB). */
 export function workerArgv(c: CommandContext, quad: number): string[] {
   return [c.node, ...workerArgs(c.runDir, quad, false)];
