@@ -3,7 +3,8 @@
  * folders, and the state — created, resumed (unchanged done tasks stay done) or, with
  * `fresh`, started over after moving the old state aside.
  */
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { moveToHistory } from './run-history.js';
 import { UsageError } from './errors.js';
 import { buildContext, type RunContext } from './context.js';
 import { distributeAgents, quadNames } from './default-agents.js';
@@ -48,13 +49,21 @@ export function ensureRunDirs(paths: RunPaths): void {
 }
 
 // In its own module so that worker processes can read it without loading the plan parser.
-export { readRunPlan } from './run-plan.js';
+import { readRunPlan } from './run-plan.js';
+export { readRunPlan };
 
-export function moveAside(path: string): string | undefined {
-  if (!existsSync(path)) return undefined;
-  const dest = `${path}.old-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-  renameSync(path, dest);
-  return dest;
+/**
+ * A run directory holds one run: a plan other than the one it was started with is refused
+ * (never a silent replace), with the two ways out.
+ */
+function refuseOtherPlan(paths: RunPaths, plan: Plan): void {
+  const earlier = FileStateStore.exists(paths.stateDir) ? readRunPlan(paths) : undefined;
+  if (!earlier || earlier.name === plan.name) return;
+  throw new UsageError(
+    `${paths.runDir} holds a run of plan '${earlier.name}' (${earlier.file}); '${plan.name}' is a different plan.\n` +
+      `  start over with '${plan.name}' here:  add --fresh (the earlier run's state and logs go to .orchestrator/history/)\n` +
+      `  keep both runs:                 add --run-dir DIR (a directory of its own for this one)`,
+  );
 }
 
 export interface PreparedRun {
@@ -70,7 +79,8 @@ export async function prepareRun(o: RunOptions): Promise<PreparedRun> {
   const paths = runPaths(o.runDir);
   const resolved = resolvePlan(loadPlan(o.plan), o.agents, o.quads);
   const plan = o.intervalMs === undefined ? resolved : { ...resolved, keepAliveIntervalMs: o.intervalMs };
-  const movedAside = o.fresh ? moveAside(paths.stateDir) : undefined;
+  if (!o.fresh) refuseOtherPlan(paths, plan);
+  const movedAside = o.fresh ? moveToHistory(paths) : undefined;
   ensureRunDirs(paths);
   const opts = runStoreOptions(paths);
   const now = Date.now();

@@ -8,6 +8,7 @@ import { tuneHeapForLongRun } from '../../orchestrator/heap-tuning.js';
 import { resolveRunDir, runPaths } from '../../orchestrator/paths.js';
 import type { ControlRun } from '../../panes/control.js';
 import { parseSize } from '../../panes/layout.js';
+import { finishedRunGate } from './rerun-gate.js';
 import { intOption, type RunCommandOptions, withRunOptions } from './options.js';
 
 const SESSION_HELP = 'tmux session name (default: $ORCHESTRATOR_SESSION or "orchestrator")';
@@ -29,8 +30,10 @@ export function registerPaneCommands(program: Command): void {
     .option('--size <COLSxROWS>', 'window size while detached (default: this terminal\'s, else 80x24)', sizeOption)
     .action(async (plan: string | undefined, o: RunCommandOptions & { attach?: boolean; session?: string; socket?: string; size?: { width: number; height: number } }) => {
       const { interval, ...rest } = o;
+      const gate = await finishedRunGate({ ...rest, plan, runDir: resolveRunDir(o.runDir), intervalMs: interval }, 'launch');
+      if ('exit' in gate) return void (process.exitCode = gate.exit);
       const { launchMain } = await import('../../panes/launch.js');
-      process.exitCode = await launchMain({ ...rest, plan, runDir: resolveRunDir(o.runDir), intervalMs: interval });
+      process.exitCode = await launchMain({ ...rest, ...gate.go });
     });
 
   program

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { tuneHeapForLongRun } from '../../orchestrator/heap-tuning.js';
 import { resolveRunDir } from '../../orchestrator/paths.js';
+import { finishedRunGate } from './rerun-gate.js';
 import { intOption, type RunCommandOptions, withRunOptions } from './options.js';
 
 export function registerRunCommands(program: Command): void {
@@ -13,8 +14,10 @@ export function registerRunCommands(program: Command): void {
     .description('run a plan in this terminal: the worker groups as child processes'))
     .action(async (plan: string | undefined, o: RunCommandOptions) => {
       tuneHeapForLongRun();
+      const gate = await finishedRunGate({ plan, runDir: resolveRunDir(o.runDir), agents: o.agents, quads: o.quads, fresh: o.fresh, intervalMs: o.interval }, 'run');
+      if ('exit' in gate) return void (process.exitCode = gate.exit);
       const { runMain } = await import('../../orchestrator/run.js');
-      process.exitCode = await runMain({ plan, runDir: resolveRunDir(o.runDir), agents: o.agents, quads: o.quads, fresh: o.fresh, intervalMs: o.interval });
+      process.exitCode = await runMain(gate.go);
     });
 
   program

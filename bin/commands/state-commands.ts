@@ -1,5 +1,6 @@
 /** validate, status, retry, reset, state recover; implementations load when their command runs. */
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { formatDuration } from '../../orchestrator/duration.js';
 import { resolveRunDir, runPaths } from '../../orchestrator/paths.js';
@@ -72,28 +73,25 @@ export function registerStateCommands(program: Command): void {
 
   program
     .command('reset')
-    .description('clear the run in this run directory (state moved aside, logs kept)')
+    .description('clear the run in this run directory (state and logs moved to .orchestrator/history/, the last 5 kept)')
     .option('--yes', 'do not ask')
     .option('--run-dir <dir>', 'run directory')
     .action(async (o: { yes?: boolean; runDir?: string }) => {
       const paths = runPaths(resolveRunDir(o.runDir));
-      if (!existsSync(paths.stateDir)) {
+      if (!existsSync(join(paths.stateDir, 'state.json')) && !existsSync(paths.logsDir)) {
         say(`nothing to reset in ${paths.runDir}`);
         return;
       }
       if (!o.yes) {
         if (!process.stdin.isTTY) throw new UsageError('reset asks for confirmation; pass --yes when not at a terminal');
-        const { createInterface } = await import('node:readline/promises');
-        const rl = createInterface({ input: process.stdin, output: process.stdout });
-        const answer = await rl.question(`Clear the run state in ${paths.runDir}? [y/N] `);
-        rl.close();
-        if (!/^y(es)?$/i.test(answer.trim())) {
+        const { askYesNo } = await import('./ask.js');
+        if (!(await askYesNo(`Clear the run in ${paths.runDir} (state and logs go to .orchestrator/history/)?`))) {
           say('left as it was');
           return;
         }
       }
-      const { moveAside } = await import('../../orchestrator/run-setup.js');
-      say(`state moved to ${moveAside(paths.stateDir)}`);
+      const { moveToHistory } = await import('../../orchestrator/run-history.js');
+      say(`state and logs moved to ${moveToHistory(paths)}`);
     });
 
   const state = program.command('state').description('maintenance of the state file');
