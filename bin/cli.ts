@@ -10,6 +10,7 @@ import { renderError } from '../orchestrator/errors.js';
 import { PACKAGE_ROOT } from '../orchestrator/paths.js';
 import { endQuietlyOnBrokenPipe } from './broken-pipe.js';
 import { registerDashboardCommand } from './commands/dashboard-command.js';
+import { registerLogsCommand } from './commands/logs-command.js';
 import { registerKeepAliveCommands } from './commands/keep-alive-commands.js';
 import { registerPaneCommands } from './commands/pane-commands.js';
 import { registerRunCommands } from './commands/run-commands.js';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerKeepAliveCommands(program);
   registerPaneCommands(program);
   registerDashboardCommand(program);
+  registerLogsCommand(program);
   return program;
 }
 

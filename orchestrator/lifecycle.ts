@@ -80,7 +80,7 @@ export function groupStopped(d: Draft, quad: number, agents: readonly string[], 
 /** Ctrl-C / SIGTERM of the whole run. */
 export function interruptRun(d: Draft): void {
   if (d.meta.status !== 'running') return;
-  d.setMeta({ status: 'interrupted', finishedAt: d.now });
+  d.setMeta({ status: 'interrupted', finishedAt: d.now, paused: false });
   d.event({ type: 'run-interrupted' });
 }
 

@@ -3,7 +3,7 @@
  * folders, and the state — created, resumed (unchanged done tasks stay done) or, with
  * `fresh`, started over after moving the old state aside.
  */
-import { mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { moveToHistory } from './run-history.js';
 import { UsageError } from './errors.js';
 import { buildContext, type RunContext } from './context.js';
@@ -46,6 +46,8 @@ export function resolvePlan(plan: Plan, agents?: number, quads?: number): Plan {
 export function ensureRunDirs(paths: RunPaths): void {
   mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
   mkdirSync(paths.tasksLogDir, { recursive: true });
+  // Listed in the README as one of the run's files: there from the start, empty until an alert.
+  appendFileSync(paths.keepAliveLog, '');
 }
 
 // In its own module so that worker processes can read it without loading the plan parser.

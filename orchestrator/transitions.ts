@@ -183,7 +183,7 @@ export function failForGood(d: Draft, ctx: RunContext, t: TaskState, reason: str
 export function checkFinished(d: Draft): boolean {
   if (d.meta.status !== 'running') return d.meta.status === 'finished';
   if (d.anyActive()) return false;
-  d.setMeta({ status: 'finished', finishedAt: d.now });
+  d.setMeta({ status: 'finished', finishedAt: d.now, paused: false });
   d.event({ type: 'run-finished' });
   return true;
 }

@@ -5,7 +5,9 @@
  * window — using session- and window-scoped options only. It records the pane processes for
  * `stop`, and attaches when asked.
  */
-import { CLI_JS } from '../orchestrator/paths.js';
+import { CLI_JS, type RunPaths } from '../orchestrator/paths.js';
+import { exitCodeFor } from '../orchestrator/report.js';
+import { runStore } from '../orchestrator/run-store.js';
 import { UsageError } from '../orchestrator/errors.js';
 import { prepareRun, type RunOptions } from '../orchestrator/run-setup.js';
 import { LOGS_WINDOW, MAIN_WINDOW, RUN_DIR_OPTION, labelCommands, logsArgv, paneEnvArgs, paneSpecs, type PaneSpec } from './layout.js';
@@ -122,5 +124,23 @@ export async function launchMain(o: LaunchOptions): Promise<number> {
   say(`  watch: orchestrator attach${sessionFlags(tmux)}   (or: ${tmux.describe('attach')})`);
   say(`  stop:  orchestrator stop${sessionFlags(tmux)}     (or: ${tmux.describe('kill-session')})`);
   if (!o.attach) return 0;
-  return tmux.attach();
+  const code = await tmux.attach();
+  // Detached: the run goes on without us. The session gone: the run's own outcome (130 when
+  // it was killed before the end, as the README's table says).
+  if (await tmux.hasSession()) return code;
+  return runOutcome(paths);
+}
+
+async function runOutcome(paths: RunPaths): Promise<number> {
+  const store = runStore(paths);
+  try {
+    await store.open();
+    const s = store.read();
+    // A task ended by the kill may read as failed: the run was still interrupted.
+    return s.meta.status === 'finished' ? exitCodeFor(s) : 130;
+  } catch {
+    return 130;
+  } finally {
+    await store.close().catch(() => undefined);
+  }
 }

@@ -1,10 +1,10 @@
 /** validate, status, retry, reset, state recover; implementations load when their command runs. */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { formatDuration } from '../../orchestrator/duration.js';
 import { resolveRunDir, runPaths } from '../../orchestrator/paths.js';
-import { UsageError } from '../../orchestrator/errors.js';
+import { StateError, UsageError } from '../../orchestrator/errors.js';
 import { agentsOfQuad } from '../../orchestrator/default-agents.js';
 
 const say = (l = '') => process.stdout.write(l + '\n');
@@ -101,6 +101,8 @@ export function registerStateCommands(program: Command): void {
     .option('--run-dir <dir>', 'run directory')
     .action(async (o: { runDir?: string }) => {
       const paths = runPaths(resolveRunDir(o.runDir));
+      const hasState = existsSync(paths.stateDir) && readdirSync(paths.stateDir).some((n) => /^(state\.json|journal\.)/.test(n));
+      if (!hasState) throw new StateError(`no run in ${paths.runDir}: nothing to recover`, 'Give the run directory with --run-dir, or start a run there.');
       const { recoverState } = await import('../../state/recover.js');
       const r = await recoverState(paths.stateDir);
       if (r.healthy) {

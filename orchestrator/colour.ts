@@ -1,0 +1,43 @@
+/**
+ * Colour for terminal output: on a terminal only, never with NO_COLOR (no-color.org) or
+ * TERM=dumb; FORCE_COLOR turns it on anywhere (for tests and `less -R`).
+ */
+export interface ColourEnv {
+  isTTY?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function colourEnabled(o: ColourEnv = { isTTY: process.stdout.isTTY }): boolean {
+  const env = o.env ?? process.env;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
+  return !!o.isTTY && env.TERM !== 'dumb';
+}
+
+export type Tone = 'red' | 'yellow' | 'green' | 'blue' | 'magenta' | 'cyan' | 'dim' | 'bold';
+const CODES: Record<Tone, string> = { red: '31', yellow: '33', green: '32', blue: '34', magenta: '35', cyan: '36', dim: '2', bold: '1' };
+
+export function paint(on: boolean, tone: Tone, text: string): string {
+  return on ? `\x1b[${CODES[tone]}m${text}\x1b[0m` : text;
+}
+
+/** A painter bound to whether colour is on (for one output stream). */
+export function painter(on = colourEnabled()): (tone: Tone, text: string) => string {
+  return (tone, text) => paint(on, tone, text);
+}
+
+const AGENT_TONES: Tone[] = ['cyan', 'magenta', 'blue', 'yellow', 'green'];
+
+/** A stable colour per agent name, so one agent's lines read as one thread. */
+export function agentTone(name: string): Tone {
+  let h = 0;
+  for (const ch of name) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return AGENT_TONES[h % AGENT_TONES.length]!;
+}
+
+/** The tone of a line that reports trouble: failures red, alerts and retries yellow. */
+export function troubleTone(line: string): Tone | undefined {
+  if (/\b(ALERT|alert)\b|retr(y|ied|ying)|restart/.test(line)) return 'yellow';
+  if (/✖|\bFAILED\b|failed|exited with [1-9]|\berror\b/.test(line)) return 'red';
+  return undefined;
+}
