@@ -12,12 +12,12 @@ import { retryFromDashboard, togglePause } from './actions.js';
 import type { GpuProbeOptions } from './gpu-probe.js';
 import { planLayout } from './layout.js';
 import { LogTail } from './log-tail.js';
-import { buildPanels, paintCharts, paintPanels, type Panels } from './panels.js';
+import { buildPanels, paintCharts, paintPanels, tableRows, type Panels } from './panels.js';
 import { showHelp, showTaskLog, type Popup } from './popups.js';
 import { MetricsSampler, runRoots } from './process-metrics.js';
 import { RunSource } from './run-source.js';
 import { blessedTerminal, preferUnicodeLines } from './terminal.js';
-import { buildViewModel, type AgentRow, type DashboardModel } from './view-model.js';
+import { buildViewModel, fitRows, type AgentRow, type DashboardModel } from './view-model.js';
 import type { State } from '../../state/schema.js';
 import { fit, statusLine } from './view-text.js';
 
@@ -184,9 +184,13 @@ export class Dashboard {
       return void this.attach();
     }
     const now = Date.now();
-    const m = buildViewModel({ state: snap.state, plan: run.plan, events: snap.events, now, graph: run.ctx.graph });
+    const full = buildViewModel({ state: snap.state, plan: run.plan, events: snap.events, now, graph: run.ctx.graph });
+    const m = { ...full, rows: fitRows(full.rows, tableRows(this.panels)) };
+    // The selection follows its agent when a short table reorders its rows.
+    const was = this.model?.rows[this.selected]?.name;
     this.model = m;
-    this.selected = Math.max(0, Math.min(this.selected, m.rows.length - 1));
+    const keep = was === undefined ? -1 : m.rows.findIndex((r) => r.name === was);
+    this.selected = Math.max(0, Math.min(keep >= 0 ? keep : this.selected, m.rows.length - 1));
     const row = m.rows[this.selected];
     const detail = row ? this.detailLines(row, snap.state) : [];
     paintPanels(this.panels, { model: m, selected: this.selected, log: this.logTail.read(), notes: this.notes, detail }, this.cache);
