@@ -28,8 +28,10 @@ export function onPath(bin: string, path = process.env.PATH ?? ''): boolean {
 
 export function invocation(bin = CLI_BIN, cwd = process.cwd(), path = process.env.PATH): string {
   if (onPath(bin, path)) return 'orchestrator';
+  // From the package folder (or just above it) the short relative path, else the absolute one.
   const rel = relative(cwd, bin);
-  return rel && !rel.startsWith('..') && !rel.startsWith(sep) ? (rel.includes(sep) ? rel : `./${rel}`) : bin;
+  const short = rel && !rel.startsWith('..') && rel.split(sep).length <= 3;
+  return short ? (rel.includes(sep) ? rel : `./${rel}`) : bin;
 }
 
 /** `orchestrator ARGS` as the user types it here. */

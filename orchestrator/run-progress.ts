@@ -3,6 +3,7 @@
  * progress bar at the bottom on a TTY), then the summary table and the makespan. Used by
  * `orchestrator run` and by the control process of `orchestrator ha`.
  */
+import { commandName } from './command-name.js';
 import { formatDuration } from './duration.js';
 import type { RunPaths } from './paths.js';
 import type { Plan } from './plan-types.js';
@@ -58,7 +59,7 @@ export function followProgress(store: FileStateStore, paths: RunPaths, plan: Pla
  * The end of a run in words: every task, makespan against the lower bound, keep-alive
  * activity, and what to do next; `resume` is the command that resumes this kind of run.
  */
-export function summaryLines(s: State, plan: Plan, paths: RunPaths, resume = '`orchestrator run`'): string[] {
+export function summaryLines(s: State, plan: Plan, paths: RunPaths, resume = commandName('run')): string[] {
   const m = makespan(s, plan);
   const lines = [...taskTable(s, plan), ''];
   lines.push(`${countsLine(s)}; makespan ${formatDuration(m.makespanMs)} (lower bound ${formatDuration(m.lowerBoundMs)}, critical path ${pathText(m.criticalPath)})`);
@@ -67,7 +68,7 @@ export function summaryLines(s: State, plan: Plan, paths: RunPaths, resume = '`o
   if (restarts || alerts.length) lines.push(`keep-alive: ${restarts} group restart(s), ${alerts.length} alert(s) — see ${paths.keepAliveLog}`);
   const code = exitCodeFor(s);
   if (code === 0) lines.push('all tasks done.');
-  else if (code === 1) lines.push(`some tasks failed or are blocked: \`orchestrator retry ID\`, then ${resume} to resume`);
+  else if (code === 1) lines.push(`some tasks failed or are blocked: ${commandName('retry ID')}, then ${resume} to resume`);
   else lines.push(`run ${s.meta.status === 'interrupted' ? 'interrupted' : 'stopped before the end'}; ${resume} resumes it`);
   lines.push(`logs: ${paths.logsDir}`);
   return lines;

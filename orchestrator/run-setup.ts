@@ -3,6 +3,7 @@
  * folders, and the state — created, resumed (unchanged done tasks stay done) or, with
  * `fresh`, started over after moving the old state aside.
  */
+import { commandName } from './command-name.js';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { moveToHistory } from './run-history.js';
 import { UsageError } from './errors.js';
@@ -101,7 +102,7 @@ export async function prepareRun(o: RunOptions): Promise<PreparedRun> {
     const d = new Draft(prev, now);
     const live = Object.values(prev.groups).filter((g) => g.status === 'running' && isGroupLive(d, g.quad) && g.pid !== process.pid);
     if (prev.meta.status === 'running' && live.length) {
-      throw new UsageError(`a run is already in progress in ${o.runDir} (worker pids ${live.map((g) => g.pid).join(', ')}); stop it first (orchestrator stop) or use another --run-dir`);
+      throw new UsageError(`a run is already in progress in ${o.runDir} (worker pids ${live.map((g) => g.pid).join(', ')}); stop it first (${commandName('stop')}) or use another --run-dir`);
     }
     ctx = buildContext(plan, prev.meta.learned);
     const state = initialState(ctx, taskHashes(plan, ctx.graph), now, prev);

@@ -5,6 +5,7 @@
  * summary and stays. A hangup (the session killed) ends it within a few seconds; if the
  * whole session is gone, the run is recorded as interrupted and nothing of it is left running.
  */
+import { commandName } from '../orchestrator/command-name.js';
 import { AlertSink } from '../orchestrator/alert-sink.js';
 import { buildContext } from '../orchestrator/context.js';
 import { transact } from '../orchestrator/draft.js';
@@ -88,7 +89,7 @@ export async function controlMain(o: ControlOptions): Promise<number> {
       over = true;
       keepAlive.stop();
       clearInterval(refresher);
-      view.summary(s, summaryLines(s, plan, paths, '`orchestrator launch`'));
+      view.summary(s, summaryLines(s, plan, paths, commandName('launch')));
       if (!process.stdout.isTTY) void leave(exitCodeFor(s));
     }
   };

@@ -5,6 +5,7 @@
  * window — using session- and window-scoped options only. It records the pane processes for
  * `stop`, and attaches when asked.
  */
+import { commandName } from '../orchestrator/command-name.js';
 import { CLI_JS, type RunPaths } from '../orchestrator/paths.js';
 import { exitCodeFor } from '../orchestrator/report.js';
 import { runStore } from '../orchestrator/run-store.js';
@@ -29,11 +30,11 @@ export function sessionFlags(t: Tmux): string {
 
 export function alreadyRunningMessage(t: Tmux): string {
   const where = t.socket ? ` on tmux socket '${t.socket}'` : '';
-  return `a tmux session '${t.session}' is already running${where}.\n  attach to it: orchestrator attach${sessionFlags(t)}   (or: ${t.describe('attach')})\n  stop it:      orchestrator stop${sessionFlags(t)}\n  or launch another one with --session NAME`;
+  return `a tmux session '${t.session}' is already running${where}.\n  attach to it: ${commandName('attach')}${sessionFlags(t)}   (or: ${t.describe('attach')})\n  stop it:      ${commandName('stop')}${sessionFlags(t)}\n  or launch another one with --session NAME`;
 }
 
 export function noTerminalMessage(t: Tmux): string {
-  return `--attach needs a terminal, and stdin/stdout are not one here. Launch without --attach, then attach from a terminal: orchestrator attach${sessionFlags(t)} (or: ${t.describe('attach')})`;
+  return `--attach needs a terminal, and stdin/stdout are not one here. Launch without --attach, then attach from a terminal: ${commandName('attach')}${sessionFlags(t)} (or: ${t.describe('attach')})`;
 }
 
 /**
@@ -121,8 +122,8 @@ export async function launchMain(o: LaunchOptions): Promise<number> {
 
   say(`${run.resumed ? 'resuming' : 'starting'} ${plan.name}: ${Object.keys(first.tasks).length} tasks, ${plan.agents.length} agents in ${plan.quads.length} quads, run dir ${paths.runDir}`);
   say(`tmux session '${tmux.session}'${tmux.socket ? ` (socket ${tmux.socket})` : ''}: ${specs.map((s) => s.title).join(' | ')}; window '${LOGS_WINDOW}' follows ${paths.orchestratorLog}`);
-  say(`  watch: orchestrator attach${sessionFlags(tmux)}   (or: ${tmux.describe('attach')})`);
-  say(`  stop:  orchestrator stop${sessionFlags(tmux)}     (or: ${tmux.describe('kill-session')})`);
+  say(`  watch: ${commandName('attach')}${sessionFlags(tmux)}   (or: ${tmux.describe('attach')})`);
+  say(`  stop:  ${commandName('stop')}${sessionFlags(tmux)}     (or: ${tmux.describe('kill-session')})`);
   if (!o.attach) return 0;
   const code = await tmux.attach();
   // Detached: the run goes on without us. The session gone: the run's own outcome (130 when

@@ -2,6 +2,7 @@
  * The quad terminal: launch, attach, stop, and control (the control pane's process).
  * Implementations (tmux, execa, the dashboard) load when their command runs.
  */
+import { commandName } from '../../orchestrator/command-name.js';
 import type { Command } from 'commander';
 import { UsageError } from '../../orchestrator/errors.js';
 import { tuneHeapForLongRun } from '../../orchestrator/heap-tuning.js';
@@ -45,7 +46,7 @@ export function registerPaneCommands(program: Command): void {
       const [{ Tmux }, { sessionFlags }] = await Promise.all([import('../../panes/tmux.js'), import('../../panes/launch.js')]);
       const tmux = Tmux.fromEnv(o);
       await tmux.ensureAvailable();
-      if (!(await tmux.hasSession())) throw new UsageError(`no tmux session '${tmux.session}' is running${tmux.socket ? ` on socket ${tmux.socket}` : ''}; start one with: orchestrator launch${sessionFlags(tmux)}`);
+      if (!(await tmux.hasSession())) throw new UsageError(`no tmux session '${tmux.session}' is running${tmux.socket ? ` on socket ${tmux.socket}` : ''}; start one with: ${commandName('launch')}${sessionFlags(tmux)}`);
       if (!process.env.TMUX && !(process.stdin.isTTY && process.stdout.isTTY)) {
         throw new UsageError(`attaching needs a terminal, and stdin/stdout are not one here; from a terminal run: ${tmux.describe('attach')}`);
       }

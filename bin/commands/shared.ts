@@ -1,11 +1,13 @@
 /** Helpers the subcommands share: opening a run's store, checking leases. */
+import { commandName } from '../../orchestrator/command-name.js';
+import { StateError } from '../../orchestrator/errors.js';
 import { buildContext, type RunContext } from '../../orchestrator/context.js';
 import { Draft, transact } from '../../orchestrator/draft.js';
 import { resolveRunDir, runPaths, type RunPaths } from '../../orchestrator/paths.js';
 import { readRunPlan } from '../../orchestrator/run-setup.js';
 import { expireLeases } from '../../orchestrator/transitions.js';
 import type { Plan } from '../../orchestrator/plan-types.js';
-import type { FileStateStore } from '../../state/store.js';
+import { FileStateStore } from '../../state/store.js';
 import { runStore } from '../../orchestrator/run-store.js';
 import { signalGroup } from '../../workers/process-groups.js';
 
@@ -18,6 +20,9 @@ export interface OpenRun {
 
 export async function openRun(runDirFlag?: string): Promise<OpenRun> {
   const paths = runPaths(resolveRunDir(runDirFlag));
+  if (!FileStateStore.exists(paths.stateDir)) {
+    throw new StateError(`no run in ${paths.runDir}`, `Start one with ${commandName('run')} or ${commandName('launch')}, or name its directory with --run-dir.`);
+  }
   const store = runStore(paths);
   await store.open();
   const plan = readRunPlan(paths);

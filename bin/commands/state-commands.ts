@@ -1,4 +1,5 @@
 /** validate, status, retry, reset, state recover; implementations load when their command runs. */
+import { commandName } from '../../orchestrator/command-name.js';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -68,7 +69,7 @@ export function registerStateCommands(program: Command): void {
           throw new UsageError((e as Error).message);
         }
       });
-      say(`${id} is ready again${unblocked.length ? `; unblocked ${unblocked.join(', ')}` : ''}. Start workers (orchestrator run) to run it.`);
+      say(`${id} is ready again${unblocked.length ? `; unblocked ${unblocked.join(', ')}` : ''}. Start workers (${commandName('run')}) to run it.`);
     });
 
   program
