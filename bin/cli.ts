@@ -11,6 +11,7 @@ import { PACKAGE_ROOT } from '../orchestrator/paths.js';
 import { endQuietlyOnBrokenPipe } from './broken-pipe.js';
 import { registerDashboardCommand } from './commands/dashboard-command.js';
 import { registerLogsCommand } from './commands/logs-command.js';
+import { registerCompletionCommand } from './commands/completion-command.js';
 import { registerKeepAliveCommands } from './commands/keep-alive-commands.js';
 import { registerPaneCommands } from './commands/pane-commands.js';
 import { registerRunCommands } from './commands/run-commands.js';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerPaneCommands(program);
   registerDashboardCommand(program);
   registerLogsCommand(program);
+  registerCompletionCommand(program);
   return program;
 }
 

@@ -41,3 +41,29 @@ export function troubleTone(line: string): Tone | undefined {
   if (/✖|\bFAILED\b|failed|exited with [1-9]|\berror\b/.test(line)) return 'red';
   return undefined;
 }
+
+/** SGR colour parameters: foreground, background, bright, 256-colour and true-colour forms. */
+function isColourParam(params: string[], i: number): number {
+  const p = Number(params[i]);
+  if ((p >= 30 && p <= 37) || p === 39 || (p >= 40 && p <= 47) || p === 49 || (p >= 90 && p <= 97) || (p >= 100 && p <= 107)) return 1;
+  if (p === 38 || p === 48) return params[i + 1] === '5' ? 3 : params[i + 1] === '2' ? 5 : 1;
+  return 0;
+}
+
+/**
+ * Terminal output with the colours taken out of its SGR sequences (bold, reverse and the rest
+ * kept, so a selection stays visible): how the dashboard honours NO_COLOR.
+ */
+export function stripColourSgr(text: string): string {
+  return text.replace(/\x1b\[([0-9;]*)m/g, (all, body: string) => {
+    if (!body) return all;
+    const params = body.split(';');
+    const kept: string[] = [];
+    for (let i = 0; i < params.length; ) {
+      const n = isColourParam(params, i);
+      if (n) i += n;
+      else kept.push(params[i++]!);
+    }
+    return kept.length ? `\x1b[${kept.join(';')}m` : '';
+  });
+}

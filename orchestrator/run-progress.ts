@@ -3,6 +3,7 @@
  * progress bar at the bottom on a TTY), then the summary table and the makespan. Used by
  * `orchestrator run` and by the control process of `orchestrator ha`.
  */
+import { colourEnabled, painter, troubleTone } from './colour.js';
 import { commandName } from './command-name.js';
 import { formatDuration } from './duration.js';
 import type { RunPaths } from './paths.js';
@@ -22,7 +23,10 @@ export interface Progress {
 
 export function followProgress(store: FileStateStore, paths: RunPaths, plan: Plan, out: NodeJS.WriteStream, fromEnd = true): Progress {
   const bar = out.isTTY ? new ProgressLine(out) : undefined;
-  const write = (line: string) => {
+  const paint = painter(colourEnabled({ isTTY: out.isTTY }));
+  const write = (plain: string) => {
+    const tone = troubleTone(plain);
+    const line = tone ? paint(tone, plain) : plain;
     try {
       if (bar) bar.above(line);
       else out.write(line + '\n');

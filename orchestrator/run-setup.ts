@@ -4,6 +4,7 @@
  * `fresh`, started over after moving the old state aside.
  */
 import { commandName } from './command-name.js';
+import { onlyTasks } from './only-tasks.js';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { moveToHistory } from './run-history.js';
 import { UsageError } from './errors.js';
@@ -26,6 +27,8 @@ export interface RunOptions {
   agents?: number;
   quads?: number;
   fresh?: boolean;
+  /** --only: these tasks and what they need. */
+  only?: string[];
   /**
    * The keep-alive interval (--interval), over the plan's keep_alive.interval. It goes into the
    * run's plan copy, so every process of the run agrees on it: the monitor (also a control pane
@@ -42,6 +45,12 @@ export function resolvePlan(plan: Plan, agents?: number, quads?: number): Plan {
   if (!Number.isInteger(q) || q < 1 || q > MAX_QUADS) throw new UsageError(`--quads must be 1..${MAX_QUADS}, got ${quads}`);
   if (!Number.isInteger(n) || n < q || n > 256) throw new UsageError(`--agents must be ${q}..256 (at least one per quad), got ${agents}`);
   return { ...plan, quads: quadNames(plan.quads, q), agents: distributeAgents(plan.agents, n, q) };
+}
+
+/** The plan a run with these options runs: --agents/--quads applied, cut to --only. */
+export function planFor(o: RunOptions): Plan {
+  const resolved = resolvePlan(loadPlan(o.plan), o.agents, o.quads);
+  return o.only?.length ? onlyTasks(resolved, o.only) : resolved;
 }
 
 export function ensureRunDirs(paths: RunPaths): void {
@@ -80,7 +89,7 @@ export interface PreparedRun {
 
 export async function prepareRun(o: RunOptions): Promise<PreparedRun> {
   const paths = runPaths(o.runDir);
-  const resolved = resolvePlan(loadPlan(o.plan), o.agents, o.quads);
+  const resolved = planFor(o);
   const plan = o.intervalMs === undefined ? resolved : { ...resolved, keepAliveIntervalMs: o.intervalMs };
   if (!o.fresh) refuseOtherPlan(paths, plan);
   const movedAside = o.fresh ? moveToHistory(paths) : undefined;

@@ -24,7 +24,7 @@ export function registerKeepAliveCommands(program: Command): void {
     .addOption(new Option('--control', 'take over as the control process of a run already going').hideHelp())
     .action(async (plan: string | undefined, o: RunCommandOptions & { control?: boolean }) => {
       tuneHeapForLongRun();
-      const run = { plan, runDir: resolveRunDir(o.runDir), agents: o.agents, quads: o.quads, fresh: o.fresh, intervalMs: o.interval };
+      const run = { plan, runDir: resolveRunDir(o.runDir), agents: o.agents, quads: o.quads, fresh: o.fresh, intervalMs: o.interval, only: o.only };
       const gate = o.control ? { go: run } : await finishedRunGate(run, 'ha');
       if ('exit' in gate) return void (process.exitCode = gate.exit);
       const { haMain } = await import('../../orchestrator/ha.js');

@@ -31,6 +31,12 @@ export interface RunCommandOptions {
   runDir?: string;
   fresh?: boolean;
   interval?: number;
+  only?: string[];
+}
+
+/** --only a b, --only a,b, or --only a --only b: task ids, in order, once each. */
+function onlyOption(v: string, prev: string[] = []): string[] {
+  return [...new Set([...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)])];
 }
 
 /** Adds the options of RunCommandOptions (and the plan argument) to a command that starts a run. */
@@ -41,5 +47,6 @@ export function withRunOptions(cmd: Command): Command {
     .option('--agents <n>', "number of agents (default: the plan's, 12)", intOption('--agents', 1, 256))
     .option('--quads <q>', "number of worker groups (default: the plan's, 3)", intOption('--quads', 1, 8))
     .option('--fresh', 'start over: move the old state aside')
-    .option('--interval <duration>', INTERVAL_HELP, intervalOption);
+    .option('--interval <duration>', INTERVAL_HELP, intervalOption)
+    .option('--only <ids...>', 'run only these tasks and the tasks they need (after the plan: run plan.yaml --only a b)', onlyOption);
 }

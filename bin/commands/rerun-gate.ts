@@ -18,8 +18,14 @@ export async function finishedRunGate(o: RunOptions, command: string, say = (l: 
   const s = store.read();
   await store.close();
   if (s.meta.status !== 'finished') return { go: o };
-  const { loadPlan } = await import('../../orchestrator/plan.js');
-  if (loadPlan(o.plan).name !== s.meta.planName) return { go: o };
+  const [{ planFor }, { buildGraph }, { taskHashes }] = await Promise.all([
+    import('../../orchestrator/run-setup.js'), import('../../orchestrator/graph.js'), import('../../orchestrator/task-hash.js'),
+  ]);
+  const plan = planFor(o);
+  if (plan.name !== s.meta.planName) return { go: o };
+  // Something to do after all: a task the run has not done (new, changed, or outside an earlier --only).
+  const hashes = taskHashes(plan, buildGraph(plan.tasks));
+  if ([...hashes].some(([id, hash]) => s.tasks[id]?.status !== 'done' || s.tasks[id]?.hash !== hash)) return { go: o };
   const { counts, exitCodeFor } = await import('../../orchestrator/report.js');
   const c = counts(s);
   const total = Object.keys(s.tasks).length;

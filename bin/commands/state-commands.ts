@@ -43,12 +43,14 @@ export function registerStateCommands(program: Command): void {
       const run = await openRun(o.runDir);
       await checkLeases(run);
       const s = run.store.read();
+      const model = buildViewModel({ state: s, plan: run.plan, now: Date.now(), graph: run.ctx.graph });
       if (o.json) {
-        say(JSON.stringify(statusJson(s), null, 2));
+        const st = model.status;
+        const timing = { elapsedMs: st.elapsedMs, makespanMs: st.makespanMs, lowerBoundMs: st.lowerBoundMs, etaMs: st.etaMs ?? null, etaIsLowerBound: !!st.etaOverrun, criticalPath: st.criticalPath };
+        say(JSON.stringify({ ...statusJson(s), ...timing }, null, 2));
         return;
       }
       // The dashboard's essentials, from the same view model, then every task.
-      const model = buildViewModel({ state: s, plan: run.plan, now: Date.now(), graph: run.ctx.graph });
       for (const l of statusText(model, { alerts: 5 })) say(l);
       say();
       for (const l of taskTable(s, run.plan)) say(l);

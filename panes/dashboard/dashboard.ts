@@ -5,6 +5,7 @@
  * pause). With no run yet it says so and polls until one appears; when the run directory is
  * replaced (a fresh run), it re-attaches.
  */
+import { colourEnabled, stripColourSgr } from '../../orchestrator/colour.js';
 import blessed from 'blessed';
 import type { Widgets } from 'blessed';
 import { runPaths, type RunPaths } from '../../orchestrator/paths.js';
@@ -74,6 +75,9 @@ export class Dashboard {
     });
     // A terminal that went away (EIO) must not turn the dashboard's exit into a crash.
     (this.screen.program.output as NodeJS.WritableStream).on('error', () => undefined);
+    if (!colourEnabled({ isTTY: true, env })) withoutColour(this.screen.program.output as NodeJS.WriteStream);
+    // xterm's title stack: the title blessed sets is taken back on quit (tmux ignores both).
+    this.screen.program.output.write('\x1b[22;0t');
     const tput = (this.screen as unknown as { tput: { brokenACS: boolean } }).tput;
     if (preferUnicodeLines(env)) tput.brokenACS = true; // see terminal.ts
     this.status = blessed.box({ parent: this.screen, bottom: 0, left: 0, height: 1, width: '100%', wrap: false, style: { fg: 'black', bg: 'cyan' } });
@@ -113,6 +117,11 @@ export class Dashboard {
     clearTimeout(this.drawTimer);
     this.source.detach();
     this.screen.destroy(); // leaves the alternate screen, shows the cursor, restores the tty mode
+    try {
+      this.screen.program.output.write('\x1b[23;0t');
+    } catch {
+      // the terminal is gone
+    }
     this.resolveDone();
   }
 
@@ -268,4 +277,10 @@ export class Dashboard {
     this.selected = firsts[(cur + dir + firsts.length) % firsts.length]!;
     this.draw();
   }
+}
+
+/** NO_COLOR: every write to the terminal loses its colours (blessed has no switch for it). */
+function withoutColour(out: NodeJS.WriteStream): void {
+  const write = out.write.bind(out) as (chunk: unknown, ...rest: unknown[]) => boolean;
+  out.write = ((chunk: unknown, ...rest: unknown[]) => write(typeof chunk === 'string' ? stripColourSgr(chunk) : Buffer.isBuffer(chunk) ? stripColourSgr(chunk.toString('utf8')) : chunk, ...rest)) as typeof out.write;
 }
