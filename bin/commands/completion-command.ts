@@ -3,7 +3,7 @@
  * from the command definitions (so it never drifts). Install: see the README.
  */
 import type { Command } from 'commander';
-import { UsageError } from '../../orchestrator/errors.js';
+import { UsageError } from '../../orchestrator/core/errors.js';
 
 interface Spec {
   name: string;

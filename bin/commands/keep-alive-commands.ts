@@ -1,7 +1,7 @@
 /** keep-alive (the monitor as its own process) and ha (high-availability mode); implementations load when run. */
 import { Option, type Command } from 'commander';
-import { tuneHeapForLongRun } from '../../orchestrator/heap-tuning.js';
-import { resolveRunDir } from '../../orchestrator/paths.js';
+import { tuneHeapForLongRun } from '../../workers/os/heap-tuning.js';
+import { resolveRunDir } from '../../orchestrator/run-dir/paths.js';
 import { finishedRunGate } from './rerun-gate.js';
 import { INTERVAL_HELP, intervalOption, type RunCommandOptions, withRunOptions } from './options.js';
 
@@ -14,7 +14,7 @@ export function registerKeepAliveCommands(program: Command): void {
     .addOption(new Option('--with-control', 'also keep the control process of `orchestrator ha` alive').hideHelp())
     .action(async (o: { runDir?: string; interval?: number; withControl?: boolean }) => {
       tuneHeapForLongRun();
-      const { keepAliveMain } = await import('../../orchestrator/keep-alive-main.js');
+      const { keepAliveMain } = await import('../../orchestrator/modes/keep-alive-main.js');
       process.exitCode = await keepAliveMain({ runDir: resolveRunDir(o.runDir), intervalMs: o.interval, withControl: o.withControl });
     });
 
@@ -27,7 +27,7 @@ export function registerKeepAliveCommands(program: Command): void {
       const run = { plan, runDir: resolveRunDir(o.runDir), agents: o.agents, quads: o.quads, fresh: o.fresh, intervalMs: o.interval, only: o.only };
       const gate = o.control ? { go: run } : await finishedRunGate(run, 'ha');
       if ('exit' in gate) return void (process.exitCode = gate.exit);
-      const { haMain } = await import('../../orchestrator/ha.js');
+      const { haMain } = await import('../../orchestrator/modes/ha.js');
       process.exitCode = await haMain({ ...gate.go, control: o.control });
     });
 }

@@ -4,13 +4,14 @@
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { agentTone, colourEnabled, painter, troubleTone } from '../../orchestrator/colour.js';
-import { commandName } from '../../orchestrator/command-name.js';
-import { StateError, UsageError } from '../../orchestrator/errors.js';
-import { formatLine, interleave, sourcedLines, type SourcedLine } from '../../orchestrator/log-lines.js';
-import { resolveRunDir, runPaths, type RunPaths } from '../../orchestrator/paths.js';
-import { readRunPlan } from '../../orchestrator/run-plan.js';
-import { suggest } from '../../orchestrator/suggest.js';
+import { agentTone, colourEnabled, painter, troubleTone } from '../../orchestrator/core/text/colour.js';
+import { commandName } from '../../orchestrator/run-dir/command-name.js';
+import { UsageError } from '../../orchestrator/core/errors.js';
+import { StateError } from '../../state/errors.js';
+import { formatLine, interleave, sourcedLines, type SourcedLine } from '../../orchestrator/core/text/log-lines.js';
+import { resolveRunDir, runPaths, type RunPaths } from '../../orchestrator/run-dir/paths.js';
+import { readRunPlan } from '../../orchestrator/run-dir/run-plan.js';
+import { suggest } from '../../orchestrator/core/plan/suggest.js';
 
 /** Reads what a file gained since the last call (from the start the first time). */
 class Follower {
@@ -53,7 +54,7 @@ export function registerLogsCommand(program: Command): void {
       const paths = runPaths(resolveRunDir(o.runDir));
       if (!existsSync(paths.planCopy)) throw noRun(paths);
       const plan = readRunPlan(paths);
-      const paint = painter(colourEnabled());
+      const paint = painter(colourEnabled({ isTTY: process.stdout.isTTY, env: process.env }));
       const out = (l: string) => process.stdout.write(l + '\n');
       let followers: Follower[];
       let show: (batch: string[]) => void;

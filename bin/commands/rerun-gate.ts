@@ -4,9 +4,9 @@
  * left to prepareRun, which refuses it.
  */
 import { FileStateStore } from '../../state/store.js';
-import { runPaths } from '../../orchestrator/paths.js';
-import { commandName } from '../../orchestrator/command-name.js';
-import type { RunOptions } from '../../orchestrator/run-setup.js';
+import { runPaths } from '../../orchestrator/run-dir/paths.js';
+import { commandName } from '../../orchestrator/run-dir/command-name.js';
+import type { RunOptions } from '../../orchestrator/run-dir/run-setup.js';
 
 export type Gate = { go: RunOptions } | { exit: number };
 
@@ -19,14 +19,14 @@ export async function finishedRunGate(o: RunOptions, command: string, say = (l: 
   await store.close();
   if (s.meta.status !== 'finished') return { go: o };
   const [{ planFor }, { buildGraph }, { taskHashes }] = await Promise.all([
-    import('../../orchestrator/run-setup.js'), import('../../orchestrator/graph.js'), import('../../orchestrator/task-hash.js'),
+    import('../../orchestrator/run-dir/run-setup.js'), import('../../orchestrator/core/graph/graph.js'), import('../../orchestrator/core/plan/task-hash.js'),
   ]);
   const plan = planFor(o);
   if (plan.name !== s.meta.planName) return { go: o };
   // Something to do after all: a task the run has not done (new, changed, or outside an earlier --only).
   const hashes = taskHashes(plan, buildGraph(plan.tasks));
   if ([...hashes].some(([id, hash]) => s.tasks[id]?.status !== 'done' || s.tasks[id]?.hash !== hash)) return { go: o };
-  const { counts, exitCodeFor } = await import('../../orchestrator/report.js');
+  const { counts, exitCodeFor } = await import('../../orchestrator/core/text/report.js');
   const c = counts(s);
   const total = Object.keys(s.tasks).length;
   const what = `the run of ${s.meta.planName} in ${paths.runDir} is finished (${c.done}/${total} done${c.failed ? `, ${c.failed} failed` : ''}${c.blocked ? `, ${c.blocked} blocked` : ''})`;

@@ -2,10 +2,10 @@
  * run (single terminal) and worker (one worker group). Implementations are imported when their
  * command runs: the `run` process then holds only what a run needs (no tmux, no dashboard).
  */
-import type { RunOptions } from '../../orchestrator/run-setup.js';
+import type { RunOptions } from '../../orchestrator/run-dir/run-setup.js';
 import type { Command } from 'commander';
-import { tuneHeapForLongRun } from '../../orchestrator/heap-tuning.js';
-import { resolveRunDir } from '../../orchestrator/paths.js';
+import { tuneHeapForLongRun } from '../../workers/os/heap-tuning.js';
+import { resolveRunDir } from '../../orchestrator/run-dir/paths.js';
 import { finishedRunGate } from './rerun-gate.js';
 import { intOption, type RunCommandOptions, withRunOptions } from './options.js';
 
@@ -20,7 +20,7 @@ export function registerRunCommands(program: Command): void {
       tuneHeapForLongRun();
       const gate = await finishedRunGate(run, 'run');
       if ('exit' in gate) return void (process.exitCode = gate.exit);
-      const { runMain } = await import('../../orchestrator/run.js');
+      const { runMain } = await import('../../orchestrator/modes/run.js');
       process.exitCode = await runMain(gate.go);
     });
 
@@ -31,7 +31,7 @@ export function registerRunCommands(program: Command): void {
     .option('--run-dir <dir>', 'run directory')
     .action(async (id: string, o: { runDir?: string }) => {
       const [{ openRun }, { rerunTask }, { transact }, { UsageError }, { commandName }] = await Promise.all([
-        import('./shared.js'), import('../../orchestrator/rerun.js'), import('../../orchestrator/draft.js'), import('../../orchestrator/errors.js'), import('../../orchestrator/command-name.js'),
+        import('./shared.js'), import('../../orchestrator/core/run/rerun.js'), import('../../orchestrator/core/run/draft.js'), import('../../orchestrator/core/errors.js'), import('../../orchestrator/run-dir/command-name.js'),
       ]);
       const run = await openRun(o.runDir);
       const below = await transact(run.store, (d) => {
@@ -51,7 +51,7 @@ export function registerRunCommands(program: Command): void {
     .option('--run-dir <dir>', 'run directory')
     .option('--plain', 'plain prefixed lines even on a terminal')
     .action(async (o: { quad: number; runDir?: string; plain?: boolean }) => {
-      const { workerCommand } = await import('../../workers/worker-main.js');
+      const { workerCommand } = await import('./worker-command.js');
       process.exitCode = await workerCommand(o);
     });
 }
@@ -59,8 +59,8 @@ export function registerRunCommands(program: Command): void {
 /** run --dry-run: the plan as it would run, simulated with each task's estimate. */
 async function printDryRun(o: RunOptions): Promise<void> {
   const [{ planFor }, { buildContext }, { dryRun }, { formatDuration }, { table, pathText }] = await Promise.all([
-    import('../../orchestrator/run-setup.js'), import('../../orchestrator/context.js'), import('../../orchestrator/dry-run.js'),
-    import('../../orchestrator/duration.js'), import('../../orchestrator/report.js'),
+    import('../../orchestrator/run-dir/run-setup.js'), import('../../orchestrator/core/graph/context.js'), import('../../orchestrator/core/run/dry-run.js'),
+    import('../../orchestrator/core/text/duration.js'), import('../../orchestrator/core/text/report.js'),
   ]);
   const plan = planFor(o);
   const r = dryRun(buildContext(plan));

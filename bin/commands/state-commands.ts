@@ -1,12 +1,13 @@
 /** validate, status, retry, reset, state recover; implementations load when their command runs. */
-import { commandName } from '../../orchestrator/command-name.js';
+import { commandName } from '../../orchestrator/run-dir/command-name.js';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { formatDuration } from '../../orchestrator/duration.js';
-import { resolveRunDir, runPaths } from '../../orchestrator/paths.js';
-import { StateError, UsageError } from '../../orchestrator/errors.js';
-import { agentsOfQuad } from '../../orchestrator/default-agents.js';
+import { formatDuration } from '../../orchestrator/core/text/duration.js';
+import { resolveRunDir, runPaths } from '../../orchestrator/run-dir/paths.js';
+import { UsageError } from '../../orchestrator/core/errors.js';
+import { StateError } from '../../state/errors.js';
+import { agentsOfQuad } from '../../orchestrator/core/plan/default-agents.js';
 
 const say = (l = '') => process.stdout.write(l + '\n');
 
@@ -17,7 +18,7 @@ export function registerStateCommands(program: Command): void {
     .argument('[plan]', 'plan file (YAML or JSON); default: the bundled avatar-platform plan')
     .action(async (planFile?: string) => {
       const [{ loadPlan }, { buildContext }, { pathText, table }] = await Promise.all([
-        import('../../orchestrator/plan.js'), import('../../orchestrator/context.js'), import('../../orchestrator/report.js'),
+        import('../../orchestrator/run-dir/load-plan.js'), import('../../orchestrator/core/graph/context.js'), import('../../orchestrator/core/text/report.js'),
       ]);
       const plan = loadPlan(planFile);
       const ctx = buildContext(plan);
@@ -38,7 +39,7 @@ export function registerStateCommands(program: Command): void {
     .option('--run-dir <dir>', 'run directory (default: $ORCHESTRATOR_RUN_DIR or the current directory)')
     .action(async (o: { json?: boolean; runDir?: string }) => {
       const [{ checkLeases, openRun }, { statusJson, taskTable }, { statusText }, { buildViewModel }] = await Promise.all([
-        import('./shared.js'), import('../../orchestrator/report.js'), import('../../panes/dashboard/status-text.js'), import('../../panes/dashboard/view-model.js'),
+        import('./shared.js'), import('../../orchestrator/core/text/report.js'), import('../../panes/dashboard/view/status-text.js'), import('../../panes/dashboard/model/view-model.js'),
       ]);
       const run = await openRun(o.runDir);
       await checkLeases(run);
@@ -62,7 +63,7 @@ export function registerStateCommands(program: Command): void {
     .argument('<id>', 'task id')
     .option('--run-dir <dir>', 'run directory')
     .action(async (id: string, o: { runDir?: string }) => {
-      const [{ openRun }, { retryTask }, { transact }] = await Promise.all([import('./shared.js'), import('../../orchestrator/lifecycle.js'), import('../../orchestrator/draft.js')]);
+      const [{ openRun }, { retryTask }, { transact }] = await Promise.all([import('./shared.js'), import('../../orchestrator/core/run/lifecycle.js'), import('../../orchestrator/core/run/draft.js')]);
       const run = await openRun(o.runDir);
       const unblocked = await transact(run.store, (d) => {
         try {
@@ -93,7 +94,7 @@ export function registerStateCommands(program: Command): void {
           return;
         }
       }
-      const { moveToHistory } = await import('../../orchestrator/run-history.js');
+      const { moveToHistory } = await import('../../orchestrator/run-dir/run-history.js');
       say(`state and logs moved to ${moveToHistory(paths)}`);
     });
 

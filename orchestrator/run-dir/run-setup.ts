@@ -1,0 +1,123 @@
+/**
+ * Preparing a run directory for a plan: the resolved plan copy every process reads, the log
+ * folders, and the state — created, resumed (unchanged done tasks stay done) or, with
+ * `fresh`, started over after moving the old state aside.
+ */
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { UsageError } from '../core/errors.js';
+import { buildContext, type RunContext } from '../core/graph/context.js';
+import { distributeAgents, quadNames } from '../core/plan/default-agents.js';
+import { initialState } from '../core/run/lifecycle.js';
+import { loadPlan, MAX_QUADS } from './load-plan.js';
+import type { Plan } from '../core/plan/plan-types.js';
+import { commandName } from './command-name.js';
+import { onlyTasks } from '../core/plan/only-tasks.js';
+import { moveToHistory } from './run-history.js';
+import { runPaths, type RunPaths } from './paths.js';
+import { taskHashes } from '../core/plan/task-hash.js';
+import { isGroupLive } from '../core/run/transitions.js';
+import { Draft } from '../core/run/draft.js';
+import { writeFileAtomic } from '../../state/atomic-write.js';
+import { FileStateStore } from '../../state/store.js';
+import { runStoreOptions } from './run-store.js';
+
+export interface RunOptions {
+  plan?: string;
+  runDir: string;
+  agents?: number;
+  quads?: number;
+  fresh?: boolean;
+  /** --only: these tasks and what they need. */
+  only?: string[];
+  /**
+   * The keep-alive interval (--interval), over the plan's keep_alive.interval. It goes into the
+   * run's plan copy, so every process of the run agrees on it: the monitor (also a control pane
+   * or a restarted one) checks at that pace and the workers heartbeat at the matching pace.
+   */
+  intervalMs?: number;
+}
+
+/** Applies --agents / --quads: the plan's agents first, spread over the quads. */
+export function resolvePlan(plan: Plan, agents?: number, quads?: number): Plan {
+  if (agents === undefined && quads === undefined) return plan;
+  const q = quads ?? plan.quads.length;
+  const n = agents ?? plan.agents.length;
+  if (!Number.isInteger(q) || q < 1 || q > MAX_QUADS) throw new UsageError(`--quads must be 1..${MAX_QUADS}, got ${quads}`);
+  if (!Number.isInteger(n) || n < q || n > 256) throw new UsageError(`--agents must be ${q}..256 (at least one per quad), got ${agents}`);
+  return { ...plan, quads: quadNames(plan.quads, q), agents: distributeAgents(plan.agents, n, q) };
+}
+
+/** The plan a run with these options runs: --agents/--quads applied, cut to --only. */
+export function planFor(o: RunOptions): Plan {
+  const resolved = resolvePlan(loadPlan(o.plan), o.agents, o.quads);
+  return o.only?.length ? onlyTasks(resolved, o.only) : resolved;
+}
+
+export function ensureRunDirs(paths: RunPaths): void {
+  mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
+  mkdirSync(paths.tasksLogDir, { recursive: true });
+  // Listed in the README as one of the run's files: there from the start, empty until an alert.
+  appendFileSync(paths.keepAliveLog, '');
+}
+
+// In its own module so that worker processes can read it without loading the plan parser.
+import { readRunPlan } from './run-plan.js';
+export { readRunPlan };
+
+/**
+ * A run directory holds one run: a plan other than the one it was started with is refused
+ * (never a silent replace), with the two ways out.
+ */
+function refuseOtherPlan(paths: RunPaths, plan: Plan): void {
+  const earlier = FileStateStore.exists(paths.stateDir) ? readRunPlan(paths) : undefined;
+  if (!earlier || earlier.name === plan.name) return;
+  throw new UsageError(
+    `${paths.runDir} holds a run of plan '${earlier.name}' (${earlier.file}); '${plan.name}' is a different plan.\n` +
+      `  start over with '${plan.name}' here:  add --fresh (the earlier run's state and logs go to .orchestrator/history/)\n` +
+      `  keep both runs:                 add --run-dir DIR (a directory of its own for this one)`,
+  );
+}
+
+export interface PreparedRun {
+  plan: Plan;
+  ctx: RunContext;
+  store: FileStateStore;
+  paths: RunPaths;
+  resumed: boolean;
+  movedAside?: string;
+}
+
+export async function prepareRun(o: RunOptions): Promise<PreparedRun> {
+  const paths = runPaths(o.runDir);
+  const resolved = planFor(o);
+  const plan = o.intervalMs === undefined ? resolved : { ...resolved, keepAliveIntervalMs: o.intervalMs };
+  if (!o.fresh) refuseOtherPlan(paths, plan);
+  const movedAside = o.fresh ? moveToHistory(paths) : undefined;
+  ensureRunDirs(paths);
+  const opts = runStoreOptions(paths);
+  const now = Date.now();
+  if (!FileStateStore.exists(paths.stateDir)) {
+    const ctx = buildContext(plan);
+    const state = initialState(ctx, taskHashes(plan, ctx.graph), now);
+    writeFileAtomic(paths.planCopy, JSON.stringify(plan));
+    const store = await FileStateStore.create(paths.stateDir, state, opts);
+    await store.transaction(() => ({ value: null, events: [{ ts: now, type: 'run-started', reason: `run ${state.meta.runId} of ${plan.name}` }] }));
+    return { plan, ctx, store, paths, resumed: false, movedAside };
+  }
+  const store = new FileStateStore(paths.stateDir, opts);
+  await store.open();
+  let ctx!: RunContext;
+  await store.transaction((prev) => {
+    const d = new Draft(prev, now);
+    const live = Object.values(prev.groups).filter((g) => g.status === 'running' && isGroupLive(d, g.quad) && g.pid !== process.pid);
+    if (prev.meta.status === 'running' && live.length) {
+      throw new UsageError(`a run is already in progress in ${o.runDir} (worker pids ${live.map((g) => g.pid).join(', ')}); stop it first (${commandName('stop')}) or use another --run-dir`);
+    }
+    ctx = buildContext(plan, prev.meta.learned);
+    const state = initialState(ctx, taskHashes(plan, ctx.graph), now, prev);
+    ctx = buildContext(plan, state.meta.learned);
+    writeFileAtomic(paths.planCopy, JSON.stringify(plan));
+    return { ops: [{ op: 'replace', v: state }], events: [{ ts: now, type: 'run-started', reason: `resumed run of ${plan.name}` }], value: null };
+  });
+  return { plan, ctx, store, paths, resumed: true, movedAside };
+}
