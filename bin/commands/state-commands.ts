@@ -33,6 +33,14 @@ export function registerStateCommands(program: Command): void {
     });
 
   program
+    .command('schema')
+    .description('print the JSON Schema of plan files (editors validate and complete plans with it)')
+    .action(async () => {
+      const { planJsonSchemaText } = await import('../../orchestrator/core/plan/plan-json-schema.js');
+      process.stdout.write(planJsonSchemaText());
+    });
+
+  program
     .command('status')
     .description('tasks and agents of a run (from its state file)')
     .option('--json', 'machine-readable output')
