@@ -12,6 +12,7 @@ import { endQuietlyOnBrokenPipe } from './broken-pipe.js';
 import { registerDashboardCommand } from './commands/dashboard-command.js';
 import { registerLogsCommand } from './commands/logs-command.js';
 import { registerCompletionCommand } from './commands/completion-command.js';
+import { registerReportCommand } from './commands/report-command.js';
 import { registerKeepAliveCommands } from './commands/keep-alive-commands.js';
 import { registerPaneCommands } from './commands/pane-commands.js';
 import { registerRunCommands } from './commands/run-commands.js';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerDashboardCommand(program);
   registerLogsCommand(program);
   registerCompletionCommand(program);
+  registerReportCommand(program);
   return program;
 }
 

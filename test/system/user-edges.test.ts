@@ -17,7 +17,7 @@ describe('user edges: no run, --help, logs', function () {
   afterEach(() => removeDir(dir));
 
   it('state recover and logs in a folder with no run: a plain message, exit 2, nothing created', async () => {
-    for (const args of [['state', 'recover'], ['logs'], ['logs', '-f'], ['status']]) {
+    for (const args of [['state', 'recover'], ['logs'], ['logs', '-f'], ['status'], ['report'], ['rerun', 'x']]) {
       const r = await cli([...args, '--run-dir', dir]);
       expect(r.exitCode, args.join(' ')).to.equal(2);
       expect(r.stderr, args.join(' ')).to.match(/no run/);
