@@ -28,12 +28,25 @@ export function dryRun(ctx: RunContext): DryRun {
   const started = new Set<string>();
   const running: Array<{ task: string; agent: string; end: number }> = [];
   const steps: DryRunStep[] = [];
+  const quadOf = new Map(plan.agents.map((a) => [a.name, a.quad]));
   let now = 0;
   while (done.size < plan.tasks.length) {
     const ready: ReadyTask[] = plan.tasks
       .filter((t) => !started.has(t.id) && t.needs.every((n) => done.has(n)))
       .map((t) => ({ id: t.id, priority: ctx.prio[ctx.graph.index.get(t.id)!] ?? 0, index: t.index, ...(t.role !== undefined && { role: t.role }) }));
-    const idle = plan.agents.filter((a) => !running.some((r) => r.agent === a.name));
+    // As claimFor offers them: round-robin from the least loaded quad.
+    const busy = new Map<number, number>();
+    for (const r of running) busy.set(quadOf.get(r.agent)!, (busy.get(quadOf.get(r.agent)!) ?? 0) + 1);
+    const seen = new Map<number, number>();
+    const idle = plan.agents
+      .filter((a) => !running.some((r) => r.agent === a.name))
+      .map((a, i) => {
+        const rank = seen.get(a.quad) ?? 0;
+        seen.set(a.quad, rank + 1);
+        return { a, i, load: (busy.get(a.quad) ?? 0) + rank };
+      })
+      .sort((x, y) => x.load - y.load || x.a.quad - y.a.quad || x.i - y.i)
+      .map(({ a }) => a);
     for (const a of schedule(ready, idle)) {
       const e = est.get(a.task)!;
       started.add(a.task);
