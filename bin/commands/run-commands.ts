@@ -58,9 +58,9 @@ export function registerRunCommands(program: Command): void {
 
 /** run --dry-run: the plan as it would run, simulated with each task's estimate. */
 async function printDryRun(o: RunOptions): Promise<void> {
-  const [{ planFor }, { buildContext }, { dryRun }, { formatDuration }, { table, pathText }] = await Promise.all([
+  const [{ planFor }, { buildContext }, { dryRun }, { formatDuration }, { pathText }, { table }] = await Promise.all([
     import('../../orchestrator/run-dir/run-setup.js'), import('../../orchestrator/core/graph/context.js'), import('../../orchestrator/core/run/dry-run.js'),
-    import('../../orchestrator/core/text/duration.js'), import('../../orchestrator/core/text/report.js'),
+    import('../../orchestrator/core/text/duration.js'), import('../../orchestrator/core/text/report.js'), import('../../orchestrator/core/text/table.js'),
   ]);
   const plan = planFor(o);
   const r = dryRun(buildContext(plan));

@@ -27,7 +27,9 @@ const END: Partial<Record<RunEvent['type'], Attempt['outcome']>> = { finished: '
 export function attemptsOf(events: readonly RunEvent[]): Attempt[] {
   const open = new Map<string, Attempt>();
   const out: Attempt[] = [];
-  for (const e of events) {
+  for (const ev of events) {
+    // Task events (claimed, results, requeues) carry these; run and group events do not.
+    const e = ev as RunEvent & { task?: string; agent?: string; attempt?: number; exitCode?: number | null };
     if (e.type === 'run-started' && !e.reason?.startsWith('resumed')) {
       open.clear();
       out.length = 0; // an earlier run in the same log: only the latest run is reported
