@@ -41,7 +41,8 @@ export const quadRole = (quad: number) => `quad-${quad}`;
 export const CONTROL_ROLE = 'control';
 
 export function quadTitle(q: QuadDef): string {
-  return `Quad ${q.id} · ${q.name}`;
+  // A generic name (a plan without quads) is not repeated: "Quad 1", not "Quad 1 · Quad 1".
+  return q.name === `Quad ${q.id}` ? q.name : `Quad ${q.id} · ${q.name}`;
 }
 
 /** tmux expands `#` in titles and formats; a literal one is written `##`. */
