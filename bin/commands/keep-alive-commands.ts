@@ -28,6 +28,6 @@ export function registerKeepAliveCommands(program: Command): void {
       const gate = o.control ? { go: run } : await finishedRunGate(run, 'ha');
       if ('exit' in gate) return void (process.exitCode = gate.exit);
       const { haMain } = await import('../../orchestrator/modes/ha.js');
-      process.exitCode = await haMain({ ...gate.go, control: o.control });
+      process.exitCode = await haMain({ ...gate.go, agentPath: o.agentPath, control: o.control });
     });
 }

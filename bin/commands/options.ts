@@ -32,6 +32,7 @@ export interface RunCommandOptions {
   fresh?: boolean;
   interval?: number;
   only?: string[];
+  agentPath?: string;
 }
 
 /** --only a b, --only a,b, or --only a --only b: task ids, in order, once each. */
@@ -48,5 +49,6 @@ export function withRunOptions(cmd: Command): Command {
     .option('--quads <q>', "number of worker groups (default: the plan's, 3)", intOption('--quads', 1, 8))
     .option('--fresh', 'start over: move the old state aside')
     .option('--interval <duration>', INTERVAL_HELP, intervalOption)
-    .option('--only <ids...>', 'run only these tasks and the tasks they need (after the plan: run plan.yaml --only a b)', onlyOption);
+    .option('--only <ids...>', 'run only these tasks and the tasks they need (after the plan: run plan.yaml --only a b)', onlyOption)
+    .option('--agent-path <dir>', 'a folder put first on the PATH of agent CLIs, e.g. fake ones (default: $ORCHESTRATOR_AGENT_PATH)');
 }

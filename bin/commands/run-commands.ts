@@ -21,7 +21,7 @@ export function registerRunCommands(program: Command): void {
       const gate = await finishedRunGate(run, 'run');
       if ('exit' in gate) return void (process.exitCode = gate.exit);
       const { runMain } = await import('../../orchestrator/modes/run.js');
-      process.exitCode = await runMain(gate.go);
+      process.exitCode = await runMain({ ...gate.go, agentPath: o.agentPath });
     });
 
   program

@@ -4,6 +4,7 @@
  * `fresh`, started over after moving the old state aside.
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { buildContext, type RunContext } from '../core/graph/context.js';
 import { distributeAgents, quadNames } from '../core/plan/default-agents.js';
@@ -35,6 +36,8 @@ export interface RunOptions {
    * or a restarted one) checks at that pace and the workers heartbeat at the matching pace.
    */
   intervalMs?: number;
+  /** --agent-path / ORCHESTRATOR_AGENT_PATH: first on the agent CLIs' PATH; kept in the plan copy so every worker (and a tmux pane) uses it. */
+  agentPath?: string;
 }
 
 /** Applies --agents / --quads: the plan's agents first, spread over the quads. */
@@ -90,7 +93,9 @@ export interface PreparedRun {
 export async function prepareRun(o: RunOptions): Promise<PreparedRun> {
   const paths = runPaths(o.runDir);
   const resolved = planFor(o);
-  const plan = o.intervalMs === undefined ? resolved : { ...resolved, keepAliveIntervalMs: o.intervalMs };
+  const withInterval = o.intervalMs === undefined ? resolved : { ...resolved, keepAliveIntervalMs: o.intervalMs };
+  const agentPath = o.agentPath ?? process.env.ORCHESTRATOR_AGENT_PATH;
+  const plan = agentPath ? { ...withInterval, agentPath: resolve(agentPath) } : withInterval;
   if (!o.fresh) refuseOtherPlan(paths, plan);
   const movedAside = o.fresh ? moveToHistory(paths) : undefined;
   ensureRunDirs(paths);
