@@ -27,7 +27,7 @@ describe('quad terminal layout (pure)', () => {
     expect(specs[3]!.argv.slice(2)).to.deep.equal(['control', '--run-dir', '/runs/r1', '--session', 'orchestrator']);
     expect(paneSpecs(DEFAULT_QUADS, { ...ctx, socket: 'priv' })[3]!.argv.slice(-2)).to.deep.equal(['--socket', 'priv']);
     expect(paneSpecs(quadNames(DEFAULT_QUADS, 2), ctx).map((s) => s.title)).to.deep.equal(['Quad 1 · Core Build', 'Quad 2 · Services', 'Control']);
-    expect(quadTitle({ id: 5, name: 'Quad 5' })).to.equal('Quad 5 · Quad 5');
+    expect(quadTitle({ id: 5, name: 'Quad 5' })).to.equal('Quad 5'); // a generic name is not repeated
     expect(tmuxLiteral('a#b')).to.equal('a##b');
   });
 
