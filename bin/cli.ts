@@ -10,6 +10,9 @@ import { renderError } from './render-error.js';
 import { PACKAGE_ROOT, resolveRunDir } from '../orchestrator/run-dir/paths.js';
 import { endQuietlyOnBrokenPipe } from './broken-pipe.js';
 import { registerDashboardCommand } from './commands/dashboard-command.js';
+import { registerLogsCommand } from './commands/logs-command.js';
+import { registerCompletionCommand } from './commands/completion-command.js';
+import { registerReportCommand } from './commands/report-command.js';
 import { registerKeepAliveCommands } from './commands/keep-alive-commands.js';
 import { registerPaneCommands } from './commands/pane-commands.js';
 import { registerRunCommands } from './commands/run-commands.js';
@@ -28,6 +31,9 @@ export function buildProgram(): Command {
   registerKeepAliveCommands(program);
   registerPaneCommands(program);
   registerDashboardCommand(program);
+  registerLogsCommand(program);
+  registerCompletionCommand(program);
+  registerReportCommand(program);
   return program;
 }
 

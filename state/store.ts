@@ -65,27 +65,42 @@ export interface StoreOptions {
   compactBytes?: number;
 }
 
-/** A state moved aside (`reset`, `run --fresh`) is kept as `<dir>.old-<ISO time>` beside it. */
+/**
+ * Where `reset` and `run --fresh` keep earlier states: `<dir>/history/<time>/state/` (the run
+ * directory's history, see orchestrator/run-dir/run-history.ts). Older versions moved a state
+ * aside as a sibling `<dir>.old-<ISO time>`; both are read for the fence below.
+ */
+export const HISTORY_SUBDIR = 'history';
 export const ASIDE_INFIX = '.old-';
 
+/** Earlier states of `dir`, newest first: its history entries, then legacy siblings. */
+function statesAside(dir: string): string[] {
+  const list = (parent: string, pick: (n: string) => boolean): string[] => {
+    try {
+      return readdirSync(parent).filter(pick).sort().reverse();
+    } catch {
+      return [];
+    }
+  };
+  const history = join(dir, HISTORY_SUBDIR);
+  const prefix = basename(dir) + ASIDE_INFIX;
+  return [
+    ...list(history, () => true).map((n) => join(history, n, 'state')),
+    ...list(dirname(dir), (n) => n.startsWith(prefix)).map((n) => join(dirname(dir), n)),
+  ];
+}
+
 /**
- * The last fencing token handed out by the newest state moved aside from `dir` (0 if none can
- * be read). A new state starts above it, so fencing tokens never go back within a run
- * directory: a worker of the old run that reports late holds a token the new state never issued.
+ * The last fencing token handed out by the newest earlier state of `dir` (0 if none can be
+ * read). A new state starts above it, so fencing tokens never go back within a run directory:
+ * a worker of the old run that reports late holds a token the new state never issued.
  */
 async function lastFenceAside(dir: string): Promise<number> {
-  const prefix = basename(dir) + ASIDE_INFIX;
-  let names: string[];
-  try {
-    names = readdirSync(dirname(dir)).filter((f) => f.startsWith(prefix)).sort().reverse();
-  } catch {
-    return 0;
-  }
-  for (const name of names) {
+  for (const old of statesAside(dir)) {
     try {
-      const old = new FileStateStore(join(dirname(dir), name));
-      await old.open();
-      return old.read().meta.fence;
+      const store = new FileStateStore(old);
+      await store.open();
+      return store.read().meta.fence;
     } catch {
       // unreadable: the one before it
     }

@@ -5,9 +5,11 @@ import { resolveRunDir, runPaths, type RunPaths } from '../../orchestrator/run-d
 import { readRunPlan } from '../../orchestrator/run-dir/run-setup.js';
 import { expireLeases } from '../../orchestrator/core/run/transitions.js';
 import type { Plan } from '../../orchestrator/core/plan/plan-types.js';
-import type { FileStateStore } from '../../state/store.js';
+import { FileStateStore } from '../../state/store.js';
 import { runStore } from '../../orchestrator/run-dir/run-store.js';
 import { signalGroup } from '../../workers/os/process-groups.js';
+import { commandName } from '../../orchestrator/run-dir/command-name.js';
+import { StateError } from '../../state/errors.js';
 
 export interface OpenRun {
   paths: RunPaths;
@@ -18,6 +20,9 @@ export interface OpenRun {
 
 export async function openRun(runDirFlag?: string): Promise<OpenRun> {
   const paths = runPaths(resolveRunDir(runDirFlag));
+  if (!FileStateStore.exists(paths.stateDir)) {
+    throw new StateError(`no run in ${paths.runDir}`, `Start one with ${commandName('run')} or ${commandName('launch')}, or name its directory with --run-dir.`);
+  }
   const store = runStore(paths);
   await store.open();
   const plan = readRunPlan(paths);

@@ -1,9 +1,12 @@
 /** validate, status, retry, reset, state recover; implementations load when their command runs. */
-import { existsSync } from 'node:fs';
+import { commandName } from '../../orchestrator/run-dir/command-name.js';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { formatDuration } from '../../orchestrator/core/text/duration.js';
 import { resolveRunDir, runPaths } from '../../orchestrator/run-dir/paths.js';
 import { UsageError } from '../../orchestrator/core/errors.js';
+import { StateError } from '../../state/errors.js';
 import { agentsOfQuad } from '../../orchestrator/core/plan/default-agents.js';
 
 const say = (l = '') => process.stdout.write(l + '\n');
@@ -37,6 +40,14 @@ export function registerStateCommands(program: Command): void {
     });
 
   program
+    .command('schema')
+    .description('print the JSON Schema of plan files (editors validate and complete plans with it)')
+    .action(async () => {
+      const { planJsonSchemaText } = await import('../../orchestrator/core/plan/plan-json-schema.js');
+      process.stdout.write(planJsonSchemaText());
+    });
+
+  program
     .command('status')
     .description('tasks and agents of a run (from its state file)')
     .option('--json', 'machine-readable output')
@@ -48,12 +59,14 @@ export function registerStateCommands(program: Command): void {
       const run = await openRun(o.runDir);
       await checkLeases(run);
       const s = run.store.read();
+      const model = buildViewModel({ state: s, plan: run.plan, now: Date.now(), graph: run.ctx.graph });
       if (o.json) {
-        say(JSON.stringify(statusJson(s), null, 2));
+        const st = model.status;
+        const timing = { elapsedMs: st.elapsedMs, makespanMs: st.makespanMs, lowerBoundMs: st.lowerBoundMs, etaMs: st.etaMs ?? null, etaIsLowerBound: !!st.etaOverrun, criticalPath: st.criticalPath };
+        say(JSON.stringify({ ...statusJson(s), ...timing }, null, 2));
         return;
       }
       // The dashboard's essentials, from the same view model, then every task.
-      const model = buildViewModel({ state: s, plan: run.plan, now: Date.now(), graph: run.ctx.graph });
       for (const l of statusText(model, { alerts: 5 })) say(l);
       say();
       for (const l of taskTable(s, run.plan)) say(l);
@@ -74,17 +87,17 @@ export function registerStateCommands(program: Command): void {
           throw new UsageError((e as Error).message);
         }
       });
-      say(`${id} is ready again${unblocked.length ? `; unblocked ${unblocked.join(', ')}` : ''}. Start workers (orchestrator run) to run it.`);
+      say(`${id} is ready again${unblocked.length ? `; unblocked ${unblocked.join(', ')}` : ''}. Start workers (${commandName('run')}) to run it.`);
     });
 
   program
     .command('reset')
-    .description('clear the run in this run directory (state moved aside, logs kept)')
+    .description('clear the run in this run directory (state and logs moved to .orchestrator/history/, the last 5 kept)')
     .option('--yes', 'do not ask')
     .option('--run-dir <dir>', 'run directory')
     .action(async (o: { yes?: boolean; runDir?: string }) => {
       const paths = runPaths(resolveRunDir(o.runDir));
-      if (!existsSync(paths.stateDir)) {
+      if (!existsSync(join(paths.stateDir, 'state.json')) && !existsSync(paths.logsDir)) {
         say(`nothing to reset in ${paths.runDir}`);
         return;
       }
@@ -92,17 +105,14 @@ export function registerStateCommands(program: Command): void {
       refuseWhileAlive(paths, 'reset');
       if (!o.yes) {
         if (!process.stdin.isTTY) throw new UsageError('reset asks for confirmation; pass --yes when not at a terminal');
-        const { createInterface } = await import('node:readline/promises');
-        const rl = createInterface({ input: process.stdin, output: process.stdout });
-        const answer = await rl.question(`Clear the run state in ${paths.runDir}? [y/N] `);
-        rl.close();
-        if (!/^y(es)?$/i.test(answer.trim())) {
+        const { askYesNo } = await import('./ask.js');
+        if (!(await askYesNo(`Clear the run in ${paths.runDir} (state and logs go to .orchestrator/history/)?`))) {
           say('left as it was');
           return;
         }
       }
-      const { moveAside } = await import('../../orchestrator/run-dir/run-setup.js');
-      say(`state moved to ${moveAside(paths.stateDir)}`);
+      const { moveToHistory } = await import('../../orchestrator/run-dir/run-history.js');
+      say(`state and logs moved to ${moveToHistory(paths)}`);
     });
 
   const state = program.command('state').description('maintenance of the state file');
@@ -112,6 +122,8 @@ export function registerStateCommands(program: Command): void {
     .option('--run-dir <dir>', 'run directory')
     .action(async (o: { runDir?: string }) => {
       const paths = runPaths(resolveRunDir(o.runDir));
+      const hasState = existsSync(paths.stateDir) && readdirSync(paths.stateDir).some((n) => /^(state\.json|journal\.)/.test(n));
+      if (!hasState) throw new StateError(`no run in ${paths.runDir}: nothing to recover`, 'Give the run directory with --run-dir, or start a run there.');
       const { recoverState } = await import('../../state/recover.js');
       const r = await recoverState(paths.stateDir);
       if (r.healthy) {

@@ -12,7 +12,7 @@ import { checkPlan, MAX_QUADS } from '../core/plan/plan-checks.js';
 import { describeIssue, syntaxProblems } from '../core/plan/plan-issues.js';
 import { Locator } from '../core/plan/plan-locate.js';
 import { yamlReader } from '../core/plan/yaml-reader.js';
-import { DEFAULT_AGENTS, DEFAULT_QUADS, quadNames } from '../core/plan/default-agents.js';
+import { GENERIC_AGENTS, GENERIC_QUADS, quadNames } from '../core/plan/default-agents.js';
 import type { Plan, TaskDef } from '../core/plan/plan-types.js';
 import { DEFAULT_PLAN } from './paths.js';
 import { agentPresets, agentSpec, checkAgentParts } from './plan-agents.js';
@@ -114,16 +114,16 @@ function inFileOrder(problems: PlanProblem[]): PlanProblem[] {
 }
 
 function normalise(raw: RawPlan, file: string): Plan {
-  const agents = (raw.agents ?? DEFAULT_AGENTS).map((a) => ({ name: a.name, quad: a.quad, roles: a.roles ?? [], ...('cli' in a && a.cli !== undefined && { cli: a.cli }) }));
+  const agents = (raw.agents ?? GENERIC_AGENTS).map((a) => ({ name: a.name, quad: a.quad, roles: a.roles ?? [], ...('cli' in a && a.cli !== undefined && { cli: a.cli }) }));
   // Agents without a quads list: the quads are 1..the highest one they name.
   const highest = Math.max(1, ...agents.map((a) => a.quad));
-  const quads = raw.quads ?? quadNames(DEFAULT_QUADS, raw.agents ? highest : DEFAULT_QUADS.length);
+  const quads = raw.quads ?? quadNames([], raw.agents ? highest : GENERIC_QUADS);
   const defTimeout = parseDuration(raw.defaults?.timeout) ?? DEFAULT_TIMEOUT_MS;
   const defRetries = raw.defaults?.retries ?? 0;
   const tasks: TaskDef[] = raw.tasks.map((t, index) => ({
     id: t.id,
     title: t.title ?? t.id,
-    needs: t.needs ?? [],
+    needs: typeof t.needs === 'string' ? [t.needs] : t.needs ?? [],
     ...(t.role !== undefined && { role: t.role }),
     ...(t.run !== undefined && { run: t.run }),
     ...(t.agent && { agent: agentSpec(t, raw, agents, file) }),

@@ -3,7 +3,7 @@
  * folders, and the state — created, resumed (unchanged done tasks stay done) or, with
  * `fresh`, started over after moving the old state aside.
  */
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { buildContext, type RunContext } from '../core/graph/context.js';
@@ -11,12 +11,15 @@ import { distributeAgents, quadNames } from '../core/plan/default-agents.js';
 import { initialState } from '../core/run/lifecycle.js';
 import { loadPlan, MAX_QUADS } from './load-plan.js';
 import type { Plan } from '../core/plan/plan-types.js';
+import { commandName } from './command-name.js';
+import { onlyTasks } from '../core/plan/only-tasks.js';
+import { moveToHistory } from './run-history.js';
 import { runPaths, type RunPaths } from './paths.js';
 import { taskHashes } from '../core/plan/task-hash.js';
 import { isGroupLive } from '../core/run/transitions.js';
 import { Draft } from '../core/run/draft.js';
 import { writeFileAtomic } from '../../state/atomic-write.js';
-import { ASIDE_INFIX, FileStateStore } from '../../state/store.js';
+import { FileStateStore } from '../../state/store.js';
 import { runStoreOptions } from './run-store.js';
 
 export interface RunOptions {
@@ -25,6 +28,8 @@ export interface RunOptions {
   agents?: number;
   quads?: number;
   fresh?: boolean;
+  /** --only: these tasks and what they need. */
+  only?: string[];
   /**
    * The keep-alive interval (--interval), over the plan's keep_alive.interval. It goes into the
    * run's plan copy, so every process of the run agrees on it: the monitor (also a control pane
@@ -45,19 +50,35 @@ export function resolvePlan(plan: Plan, agents?: number, quads?: number): Plan {
   return { ...plan, quads: quadNames(plan.quads, q), agents: distributeAgents(plan.agents, n, q) };
 }
 
+/** The plan a run with these options runs: --agents/--quads applied, cut to --only. */
+export function planFor(o: RunOptions): Plan {
+  const resolved = resolvePlan(loadPlan(o.plan), o.agents, o.quads);
+  return o.only?.length ? onlyTasks(resolved, o.only) : resolved;
+}
+
 export function ensureRunDirs(paths: RunPaths): void {
   mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
   mkdirSync(paths.tasksLogDir, { recursive: true });
+  // Listed in the README as one of the run's files: there from the start, empty until an alert.
+  appendFileSync(paths.keepAliveLog, '');
 }
 
 // In its own module so that worker processes can read it without loading the plan parser.
-export { readRunPlan } from './run-plan.js';
+import { readRunPlan } from './run-plan.js';
+export { readRunPlan };
 
-export function moveAside(path: string): string | undefined {
-  if (!existsSync(path)) return undefined;
-  const dest = `${path}${ASIDE_INFIX}${new Date().toISOString().replace(/[:.]/g, '-')}`;
-  renameSync(path, dest);
-  return dest;
+/**
+ * A run directory holds one run: a plan other than the one it was started with is refused
+ * (never a silent replace), with the two ways out.
+ */
+function refuseOtherPlan(paths: RunPaths, plan: Plan): void {
+  const earlier = FileStateStore.exists(paths.stateDir) ? readRunPlan(paths) : undefined;
+  if (!earlier || earlier.name === plan.name) return;
+  throw new UsageError(
+    `${paths.runDir} holds a run of plan '${earlier.name}' (${earlier.file}); '${plan.name}' is a different plan.\n` +
+      `  start over with '${plan.name}' here:  add --fresh (the earlier run's state and logs go to .orchestrator/history/)\n` +
+      `  keep both runs:                 add --run-dir DIR (a directory of its own for this one)`,
+  );
 }
 
 export interface PreparedRun {
@@ -71,11 +92,12 @@ export interface PreparedRun {
 
 export async function prepareRun(o: RunOptions): Promise<PreparedRun> {
   const paths = runPaths(o.runDir);
-  const resolved = resolvePlan(loadPlan(o.plan), o.agents, o.quads);
+  const resolved = planFor(o);
   const withInterval = o.intervalMs === undefined ? resolved : { ...resolved, keepAliveIntervalMs: o.intervalMs };
   const agentPath = o.agentPath ?? process.env.ORCHESTRATOR_AGENT_PATH;
   const plan = agentPath ? { ...withInterval, agentPath: resolve(agentPath) } : withInterval;
-  const movedAside = o.fresh ? moveAside(paths.stateDir) : undefined;
+  if (!o.fresh) refuseOtherPlan(paths, plan);
+  const movedAside = o.fresh ? moveToHistory(paths) : undefined;
   ensureRunDirs(paths);
   const opts = runStoreOptions(paths);
   const now = Date.now();
@@ -94,7 +116,7 @@ export async function prepareRun(o: RunOptions): Promise<PreparedRun> {
     const d = new Draft(prev, now);
     const live = Object.values(prev.groups).filter((g) => g.status === 'running' && isGroupLive(d, g.quad) && g.pid !== process.pid);
     if (prev.meta.status === 'running' && live.length) {
-      throw new UsageError(`a run is already in progress in ${o.runDir} (worker pids ${live.map((g) => g.pid).join(', ')}); stop it first (orchestrator stop) or use another --run-dir`);
+      throw new UsageError(`a run is already in progress in ${o.runDir} (worker pids ${live.map((g) => g.pid).join(', ')}); stop it first (${commandName('stop')}) or use another --run-dir`);
     }
     ctx = buildContext(plan, prev.meta.learned);
     const state = initialState(ctx, taskHashes(plan, ctx.graph), now, prev);

@@ -12,7 +12,7 @@ import type { QuadDef } from '../../orchestrator/core/plan/plan-types.js';
 import type { RunPaths } from '../../orchestrator/run-dir/paths.js';
 import { endStrayTasks } from '../../orchestrator/supervisors/worker-process.js';
 import { descendants, endProcesses, pidAlive } from '../../workers/os/process-tree.js';
-import { MAIN_WINDOW, paneEnvArgs, ROLE_OPTION, quadRole, quadTitle, tmuxLiteral, workerArgv, type CommandContext } from './layout.js';
+import { labelCommands, MAIN_WINDOW, paneEnvArgs, quadRole, quadTitle, workerArgv, type CommandContext } from './layout.js';
 import { addRecordedProcs, recordedProc } from './tmux-session-record.js';
 import type { PaneInfo, Tmux } from './tmux.js';
 
@@ -80,7 +80,7 @@ export class TmuxSupervisor implements GroupSupervisor {
         ['select-layout', '-t', win, 'tiled'],
       ]).then(async (out) => {
         const id = out.trim().split('\n')[0]!;
-        await this.tmux.chain([['select-pane', '-t', id, '-T', tmuxLiteral(quadTitle(q))], ['set-option', '-p', '-t', id, ROLE_OPTION, quadRole(quad)]]);
+        await this.tmux.chain(labelCommands(id, { title: quadTitle(q), role: quadRole(quad) }));
       });
     }
     await this.refresh();

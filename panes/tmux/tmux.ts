@@ -142,10 +142,22 @@ export class Tmux {
 
   /** Runs one tmux command (or a `;`-chained list) and returns its stdout. */
   async run(args: string[]): Promise<string> {
-    const r = await execa('tmux', [...this.serverArgs, ...args], { reject: false, stdin: 'ignore', timeout: 15_000 });
+    const r = await execa('tmux', [...this.serverArgs, ...args], { reject: false, stdin: 'ignore', timeout: 15_000, env: this.commandEnv(), extendEnv: false });
     if (notInstalled(r)) throw new UsageError(INSTALL_HINT);
     if (r.exitCode !== 0) throw new TmuxError(args, String(r.stderr), r.exitCode);
     return String(r.stdout);
+  }
+
+  /**
+   * The environment of a tmux command: without TMUX_PANE (tmux would take the caller's pane as
+   * the current one), and without TMUX when a socket is named (the caller's server is not ours).
+   * With no socket, TMUX stays: launched from inside tmux, the session goes on that server.
+   */
+  commandEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+    const out = { ...env };
+    delete out.TMUX_PANE;
+    if (this.socket) delete out.TMUX;
+    return out;
   }
 
   /** Runs several commands in one tmux invocation: they execute back to back in the server. */

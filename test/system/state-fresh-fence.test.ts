@@ -6,7 +6,8 @@
 import { expect } from 'chai';
 import { transact } from '../../orchestrator/core/run/draft.js';
 import { agentsOfQuad } from '../../orchestrator/core/plan/default-agents.js';
-import { moveAside, prepareRun } from '../../orchestrator/run-dir/run-setup.js';
+import { prepareRun } from '../../orchestrator/run-dir/run-setup.js';
+import { moveToHistory } from '../../orchestrator/run-dir/run-history.js';
 import { claimFor, finish, type Claim } from '../../orchestrator/core/run/transitions.js';
 import { runStore } from '../../orchestrator/run-dir/run-store.js';
 import { removeDir, tempDir, writePlan } from '../helpers/cli.js';
@@ -35,7 +36,7 @@ describe('fresh starts: fencing tokens never go back', function () {
       const oldWorker = runStore(first.paths);
       await oldWorker.open();
 
-      if (how === 'reset, then run') moveAside(first.paths.stateDir);
+      if (how === 'reset, then run') moveToHistory(first.paths);
       const second = await prepareRun({ plan, runDir: dir, agents: 1, quads: 1, fresh: how === 'run --fresh' });
       const now = await claimA(second);
       expect(now.fence, 'fencing tokens continue above the old state\'s').to.be.above(old.fence);

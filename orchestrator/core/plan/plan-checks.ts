@@ -7,7 +7,7 @@
 import type { PlanProblem } from '../errors.js';
 import { buildGraph, findCycles } from '../graph/graph.js';
 import type { Locator as FullLocator } from './plan-locate.js';
-import { DEFAULT_AGENTS } from './default-agents.js';
+import { GENERIC_AGENTS } from './default-agents.js';
 import { parseDuration } from '../text/duration.js';
 import { suggest } from './suggest.js';
 import { INTERVAL_MAX_MS, INTERVAL_MIN_MS } from '../supervision/health.js';
@@ -38,7 +38,7 @@ export function checkPlan(raw: unknown, loc: Locator): PlanProblem[] {
 
 function checkTasks(raw: Obj, loc: Locator, problems: PlanProblem[]): void {
   // Tasks whose id is a string; the schema reports the others.
-  const tasks = list(raw.tasks).flatMap((t, i) => (isObj(t) && typeof t.id === 'string' ? [{ id: t.id, needs: list(t.needs), i }] : []));
+  const tasks = list(raw.tasks).flatMap((t, i) => (isObj(t) && typeof t.id === 'string' ? [{ id: t.id, needs: typeof t.needs === 'string' ? [t.needs] : list(t.needs), i }] : []));
   const first = new Map<string, number>();
   let graphOk = tasks.length === list(raw.tasks).length;
   for (const t of tasks) {
@@ -111,9 +111,9 @@ function checkAgents(raw: Obj, loc: Locator, problems: PlanProblem[]): void {
   if (!quadList) return;
   if (raw.agents === undefined) {
     // Quads listed without agents: the default twelve must fit them.
-    const missing = [...new Set(DEFAULT_AGENTS.map((a) => a.quad))].filter((q) => !quadIds.has(q));
+    const missing = [...new Set(GENERIC_AGENTS.map((a) => a.quad))].filter((q) => !quadIds.has(q));
     if (missing.length) problems.push(loc.at(['quads'], `the default agents use quads 1-3 but ${known}: list the plan's agents too`));
-    DEFAULT_AGENTS.forEach((a) => used.add(a.quad));
+    GENERIC_AGENTS.forEach((a) => used.add(a.quad));
   }
   if (quadsKnown) for (const q of quadIds) if (!used.has(q)) problems.push(loc.at(['quads'], `quad ${q} has no agents`));
 }

@@ -48,7 +48,8 @@ export const taskSchema = z.strictObject({
   id: z.string().regex(TASK_ID, 'must match [A-Za-z][A-Za-z0-9_.-]*'),
   title: z.string().optional(),
   description: z.string().optional(),
-  needs: z.array(z.string()).optional(),
+  // One dependency may be written as a plain string, as GitHub Actions allows (needs: build).
+  needs: z.union([z.string(), z.array(z.string())], { error: 'expected a task id or a list of task ids' }).optional(),
   role: z.string().optional(),
   run: command.optional(),
   agent: agentTaskSchema.optional(),

@@ -85,7 +85,7 @@ export function groupStopped(d: Draft, quad: number, agents: readonly string[], 
 /** Ctrl-C / SIGTERM of the whole run. */
 export function interruptRun(d: Draft, reason?: string): void {
   if (d.meta.status !== 'running') return;
-  d.setMeta({ status: 'interrupted', finishedAt: d.now });
+  d.setMeta({ status: 'interrupted', finishedAt: d.now, paused: false });
   d.event({ type: 'run-interrupted', ...(reason ? { reason } : {}) });
 }
 

@@ -94,6 +94,28 @@ export function readyNow(d: Draft, ctx: RunContext): ReadyTask[] {
   return out;
 }
 
+/**
+ * Idle agents in the order the scheduler should prefer them: the least loaded quad first,
+ * round-robin (its 1st idle agent, then the next quad's 1st, ...). With fewer ready tasks than
+ * agents, the work spreads over the worker groups instead of filling quad 1 (a 9-task plan ran
+ * entirely on quad 1 before). Stable within a quad: plan order.
+ */
+function spreadAcrossQuads(d: Draft, idle: IdleAgent[]): IdleAgent[] {
+  const busy = new Map<number, number>();
+  for (const name of d.agentNames()) {
+    const a = d.agent(name)!;
+    if (a.status !== 'idle') busy.set(a.quad, (busy.get(a.quad) ?? 0) + 1);
+  }
+  const seen = new Map<number, number>();
+  const keyed = idle.map((a, i) => {
+    const q = d.agent(a.name)!.quad;
+    const rank = seen.get(q) ?? 0;
+    seen.set(q, rank + 1);
+    return { a, load: (busy.get(q) ?? 0) + rank, q, i };
+  });
+  return keyed.sort((x, y) => x.load - y.load || x.q - y.q || x.i - y.i).map((k) => k.a);
+}
+
 /** Claims the tasks the scheduler gives to `mine` (idle agents of the calling group). */
 export function claimFor(d: Draft, ctx: RunContext, quad: number, mine: readonly string[]): Claim[] {
   if (d.meta.paused || d.meta.status !== 'running') return [];
@@ -109,7 +131,8 @@ export function claimFor(d: Draft, ctx: RunContext, quad: number, mine: readonly
   const claims: Claim[] = [];
   if (!idle.some((a) => mine.includes(a.name))) return claims;
   const ready = readyNow(d, ctx);
-  for (const { task, agent } of schedule(candidates(ready, idle), idle, roleCounts(ready))) {
+  const spread = spreadAcrossQuads(d, idle);
+  for (const { task, agent } of schedule(candidates(ready, spread), spread, roleCounts(ready))) {
     if (!mine.includes(agent)) continue;
     const t = d.task(task)!;
     const a = d.agent(agent)!;
@@ -193,7 +216,7 @@ export function failForGood(d: Draft, ctx: RunContext, t: TaskState, reason: str
 export function checkFinished(d: Draft): boolean {
   if (d.meta.status !== 'running') return d.meta.status === 'finished';
   if (d.anyActive()) return false;
-  d.setMeta({ status: 'finished', finishedAt: d.now });
+  d.setMeta({ status: 'finished', finishedAt: d.now, paused: false });
   d.event({ type: 'run-finished' });
   return true;
 }

@@ -95,6 +95,11 @@ const innerH = (w: Widgets.BoxElement) => Math.max(0, (w.height as number) - 2);
 const innerW = (w: Widgets.BoxElement) => Math.max(0, (w.width as number) - 2);
 const esc = (s: string) => blessed.escape(s);
 
+/** Agent rows the table shows at once (its inside less the header and the line under it). */
+export function tableRows(p: Panels): number {
+  return Math.max(0, innerH(p.table) - 2);
+}
+
 export function agentLines(p: Panels, rows: AgentRow[]): string[] {
   return rows.map((r, i) => {
     const cells = agentCells(r, p.columns, i === 0 || rows[i - 1]!.quad !== r.quad);
