@@ -11,6 +11,7 @@ import { transact } from './draft.js';
 import { UsageError } from './errors.js';
 import { KeepAlive } from './keep-alive.js';
 import { interruptRun } from './lifecycle.js';
+import { runStopped } from './group-transitions.js';
 import { claimRole, releaseRole } from './roles.js';
 import { followProgress, printSummary } from './run-progress.js';
 import { prepareRun, type RunOptions } from './run-setup.js';
@@ -94,6 +95,10 @@ export async function runMain(o: RunMainOptions): Promise<number> {
   monitor.start();
   await waitForEnd(store, supervisor, monitor, () => interrupted, 2 * intervalMs + 1000, pause);
   monitor.stop();
+  // Every worker is gone now. One killed before it handed its tasks back (a second Ctrl-C, a
+  // SIGKILL) left them and its group as running: settle them, so a stop always leaves a
+  // consistent state (no task or group running, interrupted tasks requeued without using a retry).
+  if (interrupted) await transact(store, runStopped).catch(() => undefined);
   await monitor.flushAlerts();
   progress.stop();
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, onSignal);

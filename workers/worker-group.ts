@@ -17,7 +17,8 @@ import { heartbeatEveryMs } from '../orchestrator/health.js';
 import type { FileStateStore } from '../state/store.js';
 import type { State } from '../state/schema.js';
 import { appendEvent, runStore } from '../orchestrator/run-store.js';
-import { signalGroup } from './process-groups.js';
+import { killOwnedGroups, startTimeOf } from './process-tree.js';
+import type { GroupRef } from '../orchestrator/group-ref.js';
 import { runAttempt } from './task-runner.js';
 import type { GroupView } from './view.js';
 
@@ -127,8 +128,9 @@ export class WorkerGroup {
     return transact(this.store, fn);
   }
 
-  private reap(orphans: number[]): void {
-    for (const pgid of orphans) signalGroup(pgid, 'SIGKILL');
+  /** Ends orphaned attempts' groups, each only while its recorded leader lives (a reused id is not ours). */
+  private reap(orphans: GroupRef[]): void {
+    killOwnedGroups(orphans);
   }
 
   /**
@@ -256,7 +258,9 @@ export class WorkerGroup {
       onStart: (pgid) => {
         appendEvent(this.paths, { ts: Date.now(), type: 'started', task: c.task, agent: c.agent, attempt: c.attempt, fence: c.fence, quad: this.o.quad });
         announce();
-        recordPgid = setTimeout(() => void this.tx((d) => started(d, c.task, c.fence, pgid)).catch(() => undefined), PGID_RECORD_DELAY_MS);
+        // The leader's start time is read now, while it surely lives: it makes the record provable.
+        const group: GroupRef = { pgid, start: startTimeOf(pgid) };
+        recordPgid = setTimeout(() => void this.tx((d) => started(d, c.task, c.fence, group)).catch(() => undefined), PGID_RECORD_DELAY_MS);
       },
     });
     clearTimeout(recordPgid);

@@ -35,11 +35,10 @@ export function registerStateCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .option('--run-dir <dir>', 'run directory (default: $ORCHESTRATOR_RUN_DIR or the current directory)')
     .action(async (o: { json?: boolean; runDir?: string }) => {
-      const [{ checkLeases, openRun }, { statusJson, taskTable }, { statusText }, { buildViewModel }] = await Promise.all([
+      const [{ openRun }, { statusJson, taskTable }, { statusText }, { buildViewModel }] = await Promise.all([
         import('./shared.js'), import('../../orchestrator/report.js'), import('../../panes/dashboard/status-text.js'), import('../../panes/dashboard/view-model.js'),
       ]);
       const run = await openRun(o.runDir);
-      await checkLeases(run);
       const s = run.store.read();
       if (o.json) {
         say(JSON.stringify(statusJson(s), null, 2));
