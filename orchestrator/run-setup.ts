@@ -1,7 +1,8 @@
 /**
  * Preparing a run directory for a plan: the resolved plan copy every process reads, the log
  * folders, and the state — created, resumed (unchanged done tasks stay done) or, with
- * `fresh`, started over after moving the old state aside.
+ * `fresh`, started over after moving the old state aside. The plan copy is written only by
+ * the process that won the state (created it, or took it over under the lock).
  */
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { UsageError } from './errors.js';
@@ -17,6 +18,7 @@ import { Draft } from './draft.js';
 import { writeFileAtomic } from '../state/atomic-write.js';
 import { FileStateStore } from '../state/store.js';
 import { runStoreOptions } from './run-store.js';
+import { liveHolder } from './roles.js';
 
 export interface RunOptions {
   plan?: string;
@@ -77,8 +79,14 @@ export async function prepareRun(o: RunOptions): Promise<PreparedRun> {
   if (!FileStateStore.exists(paths.stateDir)) {
     const ctx = buildContext(plan);
     const state = initialState(ctx, taskHashes(plan, ctx.graph), now);
+    // The plan copy is written only by the process that created the state (create refuses
+    // under the lock when another `run` was first): a losing run must not replace the
+    // winner's copy, which its workers read.
+    const store = await FileStateStore.create(paths.stateDir, state, opts).catch((e: unknown) => {
+      if (FileStateStore.exists(paths.stateDir)) throw new UsageError(`another run was started in ${o.runDir} at the same moment and created its state first; stop it first (orchestrator stop) or use another --run-dir`);
+      throw e;
+    });
     writeFileAtomic(paths.planCopy, JSON.stringify(plan));
-    const store = await FileStateStore.create(paths.stateDir, state, opts);
     await store.transaction(() => ({ value: null, events: [{ ts: now, type: 'run-started', reason: `run ${state.meta.runId} of ${plan.name}` }] }));
     return { plan, ctx, store, paths, resumed: false, movedAside };
   }
@@ -87,9 +95,13 @@ export async function prepareRun(o: RunOptions): Promise<PreparedRun> {
   let ctx!: RunContext;
   await store.transaction((prev) => {
     const d = new Draft(prev, now);
-    const live = Object.values(prev.groups).filter((g) => g.status === 'running' && isGroupLive(d, g.quad) && g.pid !== process.pid);
-    if (prev.meta.status === 'running' && live.length) {
-      throw new UsageError(`a run is already in progress in ${o.runDir} (worker pids ${live.map((g) => g.pid).join(', ')}); stop it first (orchestrator stop) or use another --run-dir`);
+    // A live run is not taken over: a group with a fresh heartbeat (also one still starting,
+    // as right after another `run` created the state) or a live monitor of another process.
+    const live = Object.values(prev.groups).filter((g) => isGroupLive(d, g.quad) && g.pid !== process.pid);
+    const monitor = liveHolder(paths.stateDir, 'keep-alive');
+    if (prev.meta.status === 'running' && (live.length || (monitor && monitor.pid !== process.pid))) {
+      const who = [...(monitor && monitor.pid !== process.pid ? [`monitor pid ${monitor.pid}`] : []), ...live.map((g) => (g.pid ? `worker pid ${g.pid}` : `quad ${g.quad} starting`))];
+      throw new UsageError(`a run is already in progress in ${o.runDir} (${who.join(', ')}); stop it first (orchestrator stop) or use another --run-dir`);
     }
     ctx = buildContext(plan, prev.meta.learned);
     const state = initialState(ctx, taskHashes(plan, ctx.graph), now, prev);

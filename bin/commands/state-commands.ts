@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { formatDuration } from '../../orchestrator/duration.js';
-import { resolveRunDir, runPaths } from '../../orchestrator/paths.js';
+import { resolveRunDir, runPaths, type RunPaths } from '../../orchestrator/paths.js';
 import { UsageError } from '../../orchestrator/errors.js';
 import { agentsOfQuad } from '../../orchestrator/default-agents.js';
 
@@ -80,6 +80,7 @@ export function registerStateCommands(program: Command): void {
         say(`nothing to reset in ${paths.runDir}`);
         return;
       }
+      await refuseWhileAlive(paths);
       if (!o.yes) {
         if (!process.stdin.isTTY) throw new UsageError('reset asks for confirmation; pass --yes when not at a terminal');
         const { createInterface } = await import('node:readline/promises');
@@ -91,6 +92,7 @@ export function registerStateCommands(program: Command): void {
           return;
         }
       }
+      await refuseWhileAlive(paths); // again: the question may have waited a long time
       const { moveAside } = await import('../../orchestrator/run-setup.js');
       say(`state moved to ${moveAside(paths.stateDir)}`);
     });
@@ -112,4 +114,24 @@ export function registerStateCommands(program: Command): void {
       if (r.droppedBytes) say(`${r.droppedBytes} unreadable journal bytes were dropped`);
       for (const f of r.movedAside) say(`damaged file kept as ${f}`);
     });
+}
+
+/** `reset` never pulls the state from under a live run: it names the processes in the way. */
+async function refuseWhileAlive(paths: RunPaths): Promise<void> {
+  const [{ liveRunProcesses, describeProcesses }, { FileStateStore }, { runStoreOptions }] = await Promise.all([
+    import('../../orchestrator/run-processes.js'), import('../../state/store.js'), import('../../orchestrator/run-store.js'),
+  ]);
+  let state;
+  try {
+    const store = new FileStateStore(paths.stateDir, runStoreOptions(paths));
+    await store.open();
+    state = store.read();
+    await store.close();
+  } catch {
+    // A damaged or missing state: the processes are still found by their environment.
+  }
+  const live = liveRunProcesses(paths, state);
+  if (live.length) {
+    throw new UsageError(`a run is still alive in ${paths.runDir}: ${describeProcesses(live)}; stop it first (orchestrator stop --run-dir ${paths.runDir}, or Ctrl-C in its terminal), then reset`);
+  }
 }
