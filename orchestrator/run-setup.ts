@@ -4,7 +4,9 @@
  * `fresh`, started over after moving the old state aside. The plan copy is written only by
  * the process that won the state (created it, or took it over under the lock).
  */
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { symlinkRefused } from '../state/private-file.js';
 import { UsageError } from './errors.js';
 import { buildContext, type RunContext } from './context.js';
 import { distributeAgents, quadNames } from './default-agents.js';
@@ -44,9 +46,35 @@ export function resolvePlan(plan: Plan, agents?: number, quads?: number): Plan {
   return { ...plan, quads: quadNames(plan.quads, q), agents: distributeAgents(plan.agents, n, q) };
 }
 
-export function ensureRunDirs(paths: RunPaths): void {
+/**
+ * The run's folders, created 0700 (logs and state may hold `env` values). A symbolic link in
+ * the place of a folder or of a file the run will write is refused by name before anything is
+ * written (the files are also opened with O_NOFOLLOW: state/private-file.ts).
+ */
+export function ensureRunDirs(paths: RunPaths, plan?: Plan): void {
+  for (const dir of [paths.stateDir, paths.logsDir, paths.tasksLogDir]) refuseLink(dir);
   mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
-  mkdirSync(paths.tasksLogDir, { recursive: true });
+  mkdirSync(paths.tasksLogDir, { recursive: true, mode: 0o700 });
+  const ours = new Set([paths.orchestratorLog, paths.events, paths.keepAliveLog, paths.planCopy]);
+  for (const a of plan?.agents ?? []) ours.add(paths.agentLog(a.name));
+  for (const t of plan?.tasks ?? []) ours.add(paths.taskLog(t.id));
+  // One listing per folder, not a stat per file: a plan may have many thousands of tasks.
+  for (const dir of [paths.stateDir, paths.logsDir, paths.tasksLogDir]) {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const file = join(dir, e.name);
+      if (e.isSymbolicLink() && ours.has(file)) throw symlinkRefused(file);
+    }
+  }
+}
+
+function refuseLink(path: string): void {
+  let st;
+  try {
+    st = lstatSync(path);
+  } catch {
+    return; // not there yet: created below
+  }
+  if (st.isSymbolicLink()) throw symlinkRefused(path);
 }
 
 // In its own module so that worker processes can read it without loading the plan parser.
@@ -73,7 +101,7 @@ export async function prepareRun(o: RunOptions): Promise<PreparedRun> {
   const resolved = resolvePlan(loadPlan(o.plan), o.agents, o.quads);
   const plan = o.intervalMs === undefined ? resolved : { ...resolved, keepAliveIntervalMs: o.intervalMs };
   const movedAside = o.fresh ? moveAside(paths.stateDir) : undefined;
-  ensureRunDirs(paths);
+  ensureRunDirs(paths, plan);
   const opts = runStoreOptions(paths);
   const now = Date.now();
   if (!FileStateStore.exists(paths.stateDir)) {

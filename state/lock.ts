@@ -26,7 +26,8 @@
  * process batches its transactions into one acquisition (group commit), so there are only a
  * few contenders at a time.
  */
-import { closeSync, fstatSync, linkSync, openSync, readdirSync, rmdirSync, statSync, unlinkSync, utimesSync } from 'node:fs';
+import { closeSync, fstatSync, linkSync, readdirSync, rmdirSync, statSync, unlinkSync, utimesSync } from 'node:fs';
+import { CREATE_NEW, openPrivate, REWRITE } from './private-file.js';
 import { basename, dirname, join } from 'node:path';
 import { processExists } from './process-exists.js';
 
@@ -69,7 +70,7 @@ function makeKey(lockPath: string): { path: string; ino: number } {
     // Sweeping is housekeeping only.
   }
   const path = join(dir, `${prefix}${process.pid}-${++keyCount}`);
-  const fd = openSync(path, 'w', 0o600);
+  const fd = openPrivate(path, REWRITE);
   try {
     const key = { path, ino: fstatSync(fd).ino };
     keys.set(lockPath, key);
@@ -83,7 +84,7 @@ function makeKey(lockPath: string): { path: string; ino: number } {
 function createExclusive(path: string): number | undefined {
   let fd: number;
   try {
-    fd = openSync(path, 'wx', 0o600);
+    fd = openPrivate(path, CREATE_NEW);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
     throw e;

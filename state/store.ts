@@ -14,6 +14,7 @@
 import { appendFileSync, close, closeSync, existsSync, fdatasync, mkdirSync, open, openSync, truncateSync, watch, writeSync, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import { StateError } from '../orchestrator/errors.js';
+import { APPEND, appendPrivate, openPrivate } from './private-file.js';
 import type { RunEvent } from './events.js';
 import { journalName, readJournal, type JournalEntry } from './journal.js';
 import { StateLock } from './lock.js';
@@ -268,7 +269,7 @@ export class FileStateStore implements StateStore {
     this.state = state;
     if (lines.length) this.append(lines.join('\n') + '\n');
     if (events.length && this.opts.eventsFile) {
-      appendFileSync(this.opts.eventsFile, events.map((e) => JSON.stringify(e)).join('\n') + '\n', { mode: 0o600 });
+      appendPrivate(this.opts.eventsFile, events.map((e) => JSON.stringify(e)).join('\n') + '\n');
     }
     if (events.length && this.opts.onEvents) {
       try {
@@ -283,7 +284,7 @@ export class FileStateStore implements StateStore {
 
   private append(text: string): void {
     const file = join(this.dir, journalName(this.gen));
-    const fd = openSync(file, 'a', 0o600);
+    const fd = openPrivate(file, APPEND);
     try {
       const buf = Buffer.from(text);
       writeSync(fd, buf);
@@ -299,7 +300,7 @@ export class FileStateStore implements StateStore {
     const next = this.gen + 1;
     this.writeGeneration(next, this.seq, this.state!);
     this.snapId = snapshotId(this.snapshotFile); // ours, under the lock: no need to reload it
-    appendFileSync(join(this.dir, journalName(this.gen)), JSON.stringify({ next }) + '\n');
+    appendPrivate(join(this.dir, journalName(this.gen)), JSON.stringify({ next }) + '\n');
     removeLeftovers(this.dir, this.gen);
     this.gen = next;
     this.offset = 0;

@@ -2,7 +2,8 @@
  * One attempt of a task: its `run`, then its `verify`, in the plan's workdir, with the task's
  * environment. Every attempt's output is appended to logs/tasks/<ID>.log under a header.
  */
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, writeSync } from 'node:fs';
+import { openPrivate } from '../state/private-file.js';
 import type { TaskDef } from '../orchestrator/plan-types.js';
 import { execute, type ExecResult } from './executor.js';
 import { OutputTail } from './output-tail.js';
@@ -45,7 +46,7 @@ export async function runAttempt(a: AttemptInput): Promise<AttemptResult> {
   let fd: number | undefined;
   const open = (): number => {
     if (fd === undefined) {
-      fd = openSync(a.logFile, 'a', 0o600);
+      fd = openPrivate(a.logFile);
       writeSync(fd, header);
     }
     return fd;

@@ -3,7 +3,6 @@
  * loops — claim, run, report (and claim the next in the same transaction) — until the run is
  * over. The group heartbeats from its own event loop, which also renews its agents' leases.
  */
-import { appendFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { buildContext, type RunContext } from '../orchestrator/context.js';
 import { Draft, transact } from '../orchestrator/draft.js';
@@ -21,6 +20,7 @@ import { killOwnedGroups, startTimeOf } from './process-tree.js';
 import type { GroupRef } from '../orchestrator/group-ref.js';
 import { runAttempt } from './task-runner.js';
 import type { GroupView } from './view.js';
+import { appendPrivate } from '../state/private-file.js';
 
 /**
  * An attempt's process group is recorded in the state (for orphan cleanup) only when it is
@@ -279,6 +279,6 @@ export class WorkerGroup {
   }
 
   private agentLog(agent: string, line: string): void {
-    appendFileSync(this.paths.agentLog(agent), `${new Date().toISOString()} ${line}\n`, { mode: 0o600 });
+    appendPrivate(this.paths.agentLog(agent), `${new Date().toISOString()} ${line}\n`);
   }
 }
