@@ -8,7 +8,7 @@
 import { CLI_JS } from '../orchestrator/paths.js';
 import { UsageError } from '../orchestrator/errors.js';
 import { prepareRun, type RunOptions } from '../orchestrator/run-setup.js';
-import { LOGS_WINDOW, MAIN_WINDOW, ROLE_OPTION, RUN_DIR_OPTION, logsArgv, paneEnvArgs, paneSpecs, tmuxLiteral, type PaneSpec } from './layout.js';
+import { LOGS_WINDOW, MAIN_WINDOW, ROLE_OPTION, RUN_DIR_OPTION, logsArgv, paneEnvArgs, paneSpecs, startDirArgs, tmuxLiteral, type PaneSpec } from './layout.js';
 import { recordedProc, writeRecord } from './tmux-session-record.js';
 import { DEFAULT_SESSION, Tmux, TmuxError } from './tmux.js';
 
@@ -40,7 +40,7 @@ export function buildCommands(t: Tmux, specs: PaneSpec[], o: { runDir: string; l
   const label = (p: PaneSpec) => [['select-pane', '-T', tmuxLiteral(p.title)], ['set-option', '-p', ROLE_OPTION, p.role]];
   const [first, ...rest] = specs;
   return [
-    ['new-session', '-d', '-s', t.session, '-n', MAIN_WINDOW, '-x', String(o.width), '-y', String(o.height), '-c', o.runDir, ...paneEnvArgs(o.runDir), ...first!.argv],
+    ['new-session', '-d', '-s', t.session, '-n', MAIN_WINDOW, '-x', String(o.width), '-y', String(o.height), ...startDirArgs(o.runDir), ...paneEnvArgs(o.runDir), ...first!.argv],
     // Right away, in the same invocation: a pane whose command exits early must stay visible.
     ['set-option', '-w', '-t', win, 'remain-on-exit', 'on'],
     ...label(first!),
@@ -50,8 +50,8 @@ export function buildCommands(t: Tmux, specs: PaneSpec[], o: { runDir: string; l
     // A user's `destroy-unattached on` would end a detached launch at once.
     ['set-option', '-t', `${t.target()}:`, 'destroy-unattached', 'off'],
     ['set-option', '-t', `${t.target()}:`, RUN_DIR_OPTION, o.runDir],
-    ...rest.flatMap((p) => [['split-window', '-t', win, '-c', o.runDir, ...paneEnvArgs(o.runDir), ...p.argv], ...label(p), ['select-layout', '-t', win, 'tiled']]),
-    ['new-window', '-d', '-t', `${t.target()}:`, '-n', LOGS_WINDOW, '-c', o.runDir, ...logsArgv(o.logFile)],
+    ...rest.flatMap((p) => [['split-window', '-t', win, ...startDirArgs(o.runDir), ...paneEnvArgs(o.runDir), ...p.argv], ...label(p), ['select-layout', '-t', win, 'tiled']]),
+    ['new-window', '-d', '-t', `${t.target()}:`, '-n', LOGS_WINDOW, ...startDirArgs(o.runDir), ...logsArgv(o.logFile)],
     ['select-window', '-t', win],
   ];
 }

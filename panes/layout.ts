@@ -44,10 +44,7 @@ export function quadTitle(q: QuadDef): string {
   return `Quad ${q.id} · ${q.name}`;
 }
 
-/** tmux expands `#` in titles and formats; a literal one is written `##`. */
-export function tmuxLiteral(s: string): string {
-  return s.replace(/#/g, '##');
-}
+export { startDirArgs, tmuxLiteral } from './tmux.js';
 
 /** A quad pane runs the workers' lean entry, as `run` does (the full CLI costs each pane 0.1 s and 7 MB). */
 export function workerArgv(c: CommandContext, quad: number): string[] {
