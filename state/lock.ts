@@ -29,7 +29,7 @@
 import { closeSync, fstatSync, linkSync, readdirSync, rmdirSync, statSync, unlinkSync, utimesSync } from 'node:fs';
 import { CREATE_NEW, openPrivate, REWRITE } from './private-file.js';
 import { basename, dirname, join } from 'node:path';
-import { processExists } from './process-exists.js';
+import { processExists } from '../workers/os/process-exists.js';
 
 export const STALE_MS = 2000;
 const MIN_RETRY_MS = 1;

@@ -6,7 +6,7 @@
  * name. Files are created 0600: logs and the state may hold the plan's `env` values.
  */
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
-import { StateError } from '../orchestrator/errors.js';
+import { StateError } from './errors.js';
 
 const { O_WRONLY, O_APPEND, O_CREAT, O_EXCL, O_TRUNC, O_NOFOLLOW } = constants;
 

@@ -13,7 +13,7 @@
  */
 import { appendFileSync, close, closeSync, existsSync, fdatasync, mkdirSync, open, openSync, truncateSync, watch, writeSync, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
-import { StateError } from '../orchestrator/errors.js';
+import { StateError } from './errors.js';
 import { APPEND, appendPrivate, openPrivate } from './private-file.js';
 import type { RunEvent } from './events.js';
 import { journalName, readJournal, type JournalEntry } from './journal.js';

@@ -4,7 +4,7 @@
  */
 import { closeSync, mkdirSync, writeSync } from 'node:fs';
 import { openPrivate } from '../state/private-file.js';
-import type { TaskDef } from '../orchestrator/plan-types.js';
+import type { TaskDef } from '../orchestrator/core/plan/plan-types.js';
 import { execute, type ExecResult } from './executor.js';
 import { OutputTail } from './output-tail.js';
 

@@ -3,12 +3,12 @@
  * leases or signal anything: that is the keep-alive's and the workers' job, who know whose
  * processes they are.)
  */
-import { buildContext, type RunContext } from '../../orchestrator/context.js';
-import { resolveRunDir, runPaths, type RunPaths } from '../../orchestrator/paths.js';
-import { readRunPlan } from '../../orchestrator/run-setup.js';
-import type { Plan } from '../../orchestrator/plan-types.js';
+import { buildContext, type RunContext } from '../../orchestrator/core/graph/context.js';
+import { resolveRunDir, runPaths, type RunPaths } from '../../orchestrator/run-dir/paths.js';
+import { readRunPlan } from '../../orchestrator/run-dir/run-setup.js';
+import type { Plan } from '../../orchestrator/core/plan/plan-types.js';
 import type { FileStateStore } from '../../state/store.js';
-import { runStore } from '../../orchestrator/run-store.js';
+import { runStore } from '../../orchestrator/run-dir/run-store.js';
 
 export interface OpenRun {
   paths: RunPaths;

@@ -1,10 +1,10 @@
 /** validate, status, retry, reset, state recover; implementations load when their command runs. */
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { formatDuration } from '../../orchestrator/duration.js';
-import { resolveRunDir, runPaths, type RunPaths } from '../../orchestrator/paths.js';
-import { UsageError } from '../../orchestrator/errors.js';
-import { agentsOfQuad } from '../../orchestrator/default-agents.js';
+import { formatDuration } from '../../orchestrator/core/text/duration.js';
+import { resolveRunDir, runPaths, type RunPaths } from '../../orchestrator/run-dir/paths.js';
+import { UsageError } from '../../orchestrator/core/errors.js';
+import { agentsOfQuad } from '../../orchestrator/core/plan/default-agents.js';
 
 const say = (l = '') => process.stdout.write(l + '\n');
 
@@ -14,8 +14,9 @@ export function registerStateCommands(program: Command): void {
     .description('check a plan and show its tasks, agents per quad, critical path and lower bound')
     .argument('[plan]', 'plan file (YAML or JSON); default: the bundled avatar-platform plan')
     .action(async (planFile?: string) => {
-      const [{ loadPlan }, { buildContext }, { pathText, table }] = await Promise.all([
-        import('../../orchestrator/plan.js'), import('../../orchestrator/context.js'), import('../../orchestrator/report.js'),
+      const [{ loadPlan }, { buildContext }, { pathText }, { table }] = await Promise.all([
+        import('../../orchestrator/run-dir/load-plan.js'), import('../../orchestrator/core/graph/context.js'), import('../../orchestrator/core/text/report.js'),
+        import('../../orchestrator/core/text/table.js'),
       ]);
       const plan = loadPlan(planFile);
       const ctx = buildContext(plan);
@@ -36,7 +37,7 @@ export function registerStateCommands(program: Command): void {
     .option('--run-dir <dir>', 'run directory (default: $ORCHESTRATOR_RUN_DIR or the current directory)')
     .action(async (o: { json?: boolean; runDir?: string }) => {
       const [{ openRun }, { statusJson, taskTable }, { statusText }, { buildViewModel }] = await Promise.all([
-        import('./shared.js'), import('../../orchestrator/report.js'), import('../../panes/dashboard/status-text.js'), import('../../panes/dashboard/view-model.js'),
+        import('./shared.js'), import('../../orchestrator/core/text/report.js'), import('../../panes/dashboard/view/status-text.js'), import('../../panes/dashboard/model/view-model.js'),
       ]);
       const run = await openRun(o.runDir);
       const s = run.store.read();
@@ -57,7 +58,7 @@ export function registerStateCommands(program: Command): void {
     .argument('<id>', 'task id')
     .option('--run-dir <dir>', 'run directory')
     .action(async (id: string, o: { runDir?: string }) => {
-      const [{ openRun }, { retryTask }, { transact }] = await Promise.all([import('./shared.js'), import('../../orchestrator/lifecycle.js'), import('../../orchestrator/draft.js')]);
+      const [{ openRun }, { retryTask }, { transact }] = await Promise.all([import('./shared.js'), import('../../orchestrator/core/run/lifecycle.js'), import('../../orchestrator/core/run/draft.js')]);
       const run = await openRun(o.runDir);
       const unblocked = await transact(run.store, (d) => {
         try {
@@ -93,7 +94,7 @@ export function registerStateCommands(program: Command): void {
         }
       }
       await refuseWhileAlive(paths); // again: the question may have waited a long time
-      const { moveAside } = await import('../../orchestrator/run-setup.js');
+      const { moveAside } = await import('../../orchestrator/run-dir/run-setup.js');
       say(`state moved to ${moveAside(paths.stateDir)}`);
     });
 
@@ -119,7 +120,7 @@ export function registerStateCommands(program: Command): void {
 /** `reset` never pulls the state from under a live run: it names the processes in the way. */
 async function refuseWhileAlive(paths: RunPaths): Promise<void> {
   const [{ liveRunProcesses, describeProcesses }, { FileStateStore }, { runStoreOptions }] = await Promise.all([
-    import('../../orchestrator/run-processes.js'), import('../../state/store.js'), import('../../orchestrator/run-store.js'),
+    import('../../orchestrator/supervisors/run-processes.js'), import('../../state/store.js'), import('../../orchestrator/run-dir/run-store.js'),
   ]);
   let state;
   try {
