@@ -17,6 +17,9 @@ import type { Plan, TaskDef } from '../core/plan/plan-types.js';
 import { countKeys, MAX_PLAN_DEPTH, scanPlanText, type TextScan } from '../core/plan/plan-guard.js';
 import { YamlSpans } from '../core/plan/plan-fast-locate.js';
 import { DEFAULT_PLAN } from './paths.js';
+import { agentPresets, agentSpec, checkAgentParts } from './plan-agents.js';
+
+const agentChecksFail = (raw: unknown, file: string) => !!raw && typeof raw === 'object' && checkAgentParts(raw as Record<string, unknown>, { at: (_p: unknown, message: string) => ({ file, message }), lineOf: () => undefined }, file).length > 0;
 
 export { MAX_QUADS };
 export const MAX_PLAN_BYTES = 8 * 1024 * 1024;
@@ -107,7 +110,7 @@ function parseFast(text: string, file: string, scan: TextScan): Plan | undefined
   if (json && countKeys(raw) !== scan.jsonKeys) return undefined;
   if (hasSharedNodes(raw)) return undefined;
   const parsed = planSchema.safeParse(raw);
-  if (!parsed.success || checkPlan(raw, { at: (_p, message) => ({ file, message }), lineOf: () => undefined }).length) return undefined;
+  if (!parsed.success || agentChecksFail(raw, file) || checkPlan(raw, { at: (_p, message) => ({ file, message }), lineOf: () => undefined }).length) return undefined;
   return normalise(parsed.data, file);
 }
 
@@ -146,6 +149,7 @@ export function parseYaml(text: string, file: string): Plan {
   const parsed = planSchema.safeParse(raw);
   const problems: PlanProblem[] = parsed.success ? [] : parsed.error.issues.flatMap((i) => describeIssue(i, loc, raw));
   problems.push(...checkPlan(raw, loc));
+  if (raw && typeof raw === 'object') problems.push(...checkAgentParts(raw as Record<string, unknown>, loc, file));
   if (problems.length || !parsed.success) throw new PlanError(inFileOrder(problems));
   return normalise(parsed.data, file);
 }
@@ -176,7 +180,7 @@ function inFileOrder(problems: PlanProblem[]): PlanProblem[] {
 }
 
 function normalise(raw: RawPlan, file: string): Plan {
-  const agents = (raw.agents ?? DEFAULT_AGENTS).map((a) => ({ name: a.name, quad: a.quad, roles: a.roles ?? [] }));
+  const agents = (raw.agents ?? DEFAULT_AGENTS).map((a) => ({ name: a.name, quad: a.quad, roles: a.roles ?? [], ...('cli' in a && a.cli !== undefined && { cli: a.cli }) }));
   // Agents without a quads list: the quads are 1..the highest one they name.
   const highest = Math.max(1, ...agents.map((a) => a.quad));
   const quads = raw.quads ?? quadNames(DEFAULT_QUADS, raw.agents ? highest : DEFAULT_QUADS.length);
@@ -187,7 +191,8 @@ function normalise(raw: RawPlan, file: string): Plan {
     title: t.title ?? t.id,
     needs: t.needs ?? [],
     ...(t.role !== undefined && { role: t.role }),
-    run: t.run,
+    ...(t.run !== undefined && { run: t.run }),
+    ...(t.agent && { agent: agentSpec(t, raw, agents, file) }),
     ...(t.verify !== undefined && { verify: t.verify }),
     env: Object.fromEntries(Object.entries(t.env ?? {}).map(([k, v]) => [k, String(v)])),
     timeoutMs: parseDuration(t.timeout) ?? defTimeout,
@@ -206,6 +211,8 @@ function normalise(raw: RawPlan, file: string): Plan {
     tasks,
     keepAliveIntervalMs: parseDuration(raw.keep_alive?.interval) ?? DEFAULT_KEEPALIVE_MS,
     ...(raw.alert_command !== undefined && { alertCommand: raw.alert_command }),
+    ...(raw.agent_presets && { agentPresets: agentPresets(raw) }),
+    ...(raw.budget?.tokens !== undefined && { budgetTokens: raw.budget.tokens }),
     file,
   };
 }

@@ -5,7 +5,7 @@
  * the process that won the state (created it, or took it over under the lock).
  */
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { symlinkRefused } from '../../state/private-file.js';
 import { UsageError } from '../core/errors.js';
 import { buildContext, type RunContext } from '../core/graph/context.js';
@@ -34,6 +34,8 @@ export interface RunOptions {
    * or a restarted one) checks at that pace and the workers heartbeat at the matching pace.
    */
   intervalMs?: number;
+  /** --agent-path / ORCHESTRATOR_AGENT_PATH: first on the agent CLIs' PATH; kept in the plan copy so every worker (and a tmux pane) uses it. */
+  agentPath?: string;
 }
 
 /** Applies --agents / --quads: the plan's agents first, spread over the quads. */
@@ -99,7 +101,9 @@ export interface PreparedRun {
 export async function prepareRun(o: RunOptions): Promise<PreparedRun> {
   const paths = runPaths(o.runDir);
   const resolved = resolvePlan(loadPlan(o.plan), o.agents, o.quads);
-  const plan = o.intervalMs === undefined ? resolved : { ...resolved, keepAliveIntervalMs: o.intervalMs };
+  const withInterval = o.intervalMs === undefined ? resolved : { ...resolved, keepAliveIntervalMs: o.intervalMs };
+  const agentPath = o.agentPath ?? process.env.ORCHESTRATOR_AGENT_PATH;
+  const plan = agentPath ? { ...withInterval, agentPath: resolve(agentPath) } : withInterval;
   const movedAside = o.fresh ? moveAside(paths.stateDir) : undefined;
   ensureRunDirs(paths, plan);
   const opts = runStoreOptions(paths);
