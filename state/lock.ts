@@ -34,6 +34,7 @@
  * process batches its transactions into one acquisition (group commit).
  */
 import { closeSync, fstatSync, linkSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, statSync, unlinkSync, utimesSync, writeSync, type Stats } from 'node:fs';
+import { CREATE_NEW, openPrivate, REWRITE } from './private-file.js';
 import { basename, dirname, join } from 'node:path';
 import { StateError } from './errors.js';
 import { processExists } from '../workers/os/process-exists.js';
@@ -100,7 +101,7 @@ function makeKey(lockPath: string): { path: string; ino: number } {
     // Sweeping is housekeeping only.
   }
   const path = join(dir, `${prefix}${process.pid}-${++uniqueCount}`);
-  const fd = openSync(path, 'w', 0o600);
+  const fd = openPrivate(path, REWRITE);
   try {
     writePid(fd);
     const key = { path, ino: fstatSync(fd).ino };
@@ -115,7 +116,7 @@ function makeKey(lockPath: string): { path: string; ino: number } {
 function createExclusive(path: string): Stats | undefined {
   let fd: number;
   try {
-    fd = openSync(path, 'wx', 0o600);
+    fd = openPrivate(path, CREATE_NEW);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
     throw e;

@@ -68,6 +68,8 @@ function buildSchemas(z: typeof Zod) {
     notBefore: opt(num),
     /** Process group of the running attempt, so whoever expires its lease can end an orphan. */
     pgid: opt(num),
+    /** Start time of that group's leader (clock ticks since boot): the group is ours only while it matches. */
+    pgidStart: opt(num),
     /** Times its worker died or hung under it (a task that keeps killing workers gets failed). */
     lost: opt(num),
     exitCode: opt(z.number().nullable()),

@@ -14,6 +14,7 @@
 import { appendFileSync, close, closeSync, existsSync, fdatasync, fstatSync, ftruncateSync, mkdirSync, open, openSync, readdirSync, truncateSync, watch, writeSync, type FSWatcher } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { StateError } from './errors.js';
+import { APPEND, appendPrivate, openPrivate } from './private-file.js';
 import type { RunEvent } from './events.js';
 import { journalName, readJournal } from './journal.js';
 import { StateLock } from './lock.js';
@@ -334,7 +335,7 @@ export class FileStateStore implements StateStore {
     // Committed from here on: a log that cannot be written must not undo it.
     try {
       if (events.length && this.opts.eventsFile) {
-        appendFileSync(this.opts.eventsFile, events.map((e) => JSON.stringify(e)).join('\n') + '\n', { mode: 0o600 });
+        appendPrivate(this.opts.eventsFile, events.map((e) => JSON.stringify(e)).join('\n') + '\n');
       }
       if (events.length && this.opts.onEvents) this.opts.onEvents(events);
     } catch {
@@ -361,8 +362,9 @@ export class FileStateStore implements StateStore {
     const buf = Buffer.from(text);
     let fd: number;
     try {
-      fd = openSync(file, 'a', 0o600);
+      fd = openPrivate(file, APPEND);
     } catch (e) {
+      if (e instanceof StateError) throw e;
       throw storeIoError(e, this.dir, 'append to the journal');
     }
     try {
@@ -422,7 +424,7 @@ export class FileStateStore implements StateStore {
     const next = this.gen + 1;
     this.writeGeneration(next, this.seq, this.state!);
     this.snapId = snapshotId(this.snapshotFile); // ours, under the lock: no need to reload it
-    appendFileSync(join(this.dir, journalName(this.gen)), JSON.stringify({ next }) + '\n');
+    appendPrivate(join(this.dir, journalName(this.gen)), JSON.stringify({ next }) + '\n');
     removeLeftovers(this.dir, this.gen);
     this.gen = next;
     this.offset = 0;

@@ -22,7 +22,8 @@ import { liveHolder } from '../orchestrator/supervisors/roles.js';
 import { DiskError, diskErrorOf } from '../orchestrator/core/errors.js';
 import { LEASE_MS } from '../orchestrator/core/run/transitions.js';
 import { RUN_DIR_ENV, SUPERVISOR_ENV, parseSupervisor } from '../orchestrator/supervisors/worker-process.js';
-import { stillRunning } from './os/process-tree.js';
+import { killOwnedGroups, startTimeOf, stillRunning } from './os/process-tree.js';
+import type { GroupRef } from '../orchestrator/core/run/group-ref.js';
 import { StraySweeper } from './os/stray-sweep.js';
 import { runAttempt, type AgentContext, type AttemptResult } from './task-runner.js';
 import { agentProgress, agentAttemptEnded, agentLimited, agentNeedsInput, agentStalled, type AgentRef } from '../orchestrator/core/run/agent-transitions.js';
@@ -35,6 +36,7 @@ import type { AgentRecord } from '../state/schema.js';
 /** A running agent's progress goes to the state at most this often (sessions, questions at once). */
 export const AGENT_PROGRESS_MS = 1000;
 import type { GroupView } from './view.js';
+import { appendPrivate } from '../state/private-file.js';
 
 /**
  * An attempt's process group is recorded in the state (for orphan cleanup) only when it is
@@ -227,8 +229,9 @@ export class WorkerGroup {
     return transact(this.store, fn);
   }
 
-  private reap(orphans: number[]): void {
-    for (const pgid of orphans) signalGroup(pgid, 'SIGKILL');
+  /** Ends orphaned attempts' groups, each only while its recorded leader lives (a reused id is not ours). */
+  private reap(orphans: GroupRef[]): void {
+    killOwnedGroups(orphans);
   }
 
   /**
@@ -369,7 +372,9 @@ export class WorkerGroup {
           view.log(`could not record the start of ${c.task} in the event log: ${(e as Error).message}`);
         }
         announce();
-        recordPgid = setTimeout(() => void this.tx((d) => started(d, c.task, c.fence, pgid)).catch(() => undefined), PGID_RECORD_DELAY_MS);
+        // The leader's start time is read now, while it surely lives: it makes the record provable.
+        const group: GroupRef = { pgid, start: startTimeOf(pgid) };
+        recordPgid = setTimeout(() => void this.tx((d) => started(d, c.task, c.fence, group)).catch(() => undefined), PGID_RECORD_DELAY_MS);
       },
     });
     clearTimeout(recordPgid);

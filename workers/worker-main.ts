@@ -23,9 +23,11 @@ export async function workerMain(o: WorkerMainOptions): Promise<number> {
   const group = new WorkerGroup({ runDir: o.runDir, quad: o.quad, view: o.view ?? new PlainView() });
   let signalled: NodeJS.Signals | undefined;
   const onSignal = (sig: NodeJS.Signals) => {
-    // A hangup can come twice (the terminal closing and tmux); only insisting (a second
-    // Ctrl-C or SIGTERM) skips handing the running tasks back.
-    if (signalled && sig === 'SIGHUP') return;
+    // Signals come in pairs: Ctrl-C reaches the whole foreground group (this worker and the
+    // run, which then sends its SIGTERM), a hangup comes from the terminal and from tmux. Only
+    // insisting (the same signal again: a second Ctrl-C or SIGTERM) skips handing the running
+    // tasks back.
+    if (signalled && (sig === 'SIGHUP' || sig !== signalled)) return;
     if (signalled) {
       killAllGroupsNow();
       group.sweepNow(true);

@@ -4,7 +4,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { formatDuration } from '../../orchestrator/core/text/duration.js';
-import { resolveRunDir, runPaths } from '../../orchestrator/run-dir/paths.js';
+import { resolveRunDir, runPaths, type RunPaths } from '../../orchestrator/run-dir/paths.js';
 import { UsageError } from '../../orchestrator/core/errors.js';
 import { StateError } from '../../state/errors.js';
 import { agentsOfQuad } from '../../orchestrator/core/plan/default-agents.js';
@@ -53,11 +53,10 @@ export function registerStateCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .option('--run-dir <dir>', 'run directory (default: $ORCHESTRATOR_RUN_DIR or the current directory)')
     .action(async (o: { json?: boolean; runDir?: string }) => {
-      const [{ checkLeases, openRun }, { statusJson, taskTable }, { statusText }, { buildViewModel }] = await Promise.all([
+      const [{ openRun }, { statusJson, taskTable }, { statusText }, { buildViewModel }] = await Promise.all([
         import('./shared.js'), import('../../orchestrator/core/text/report.js'), import('../../panes/dashboard/view/status-text.js'), import('../../panes/dashboard/model/view-model.js'),
       ]);
       const run = await openRun(o.runDir);
-      await checkLeases(run);
       const s = run.store.read();
       const model = buildViewModel({ state: s, plan: run.plan, now: Date.now(), graph: run.ctx.graph });
       if (o.json) {
@@ -111,6 +110,7 @@ export function registerStateCommands(program: Command): void {
           return;
         }
       }
+      refuseWhileAlive(paths, 'reset'); // again: the question may have waited a long time
       const { moveToHistory } = await import('../../orchestrator/run-dir/run-history.js');
       say(`state and logs moved to ${moveToHistory(paths)}`);
     });
@@ -138,3 +138,4 @@ export function registerStateCommands(program: Command): void {
       for (const f of r.movedAside) say(`damaged file kept as ${f}`);
     });
 }
+

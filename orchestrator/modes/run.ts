@@ -16,6 +16,7 @@ import { DISK_FULL_EXIT, DISK_READONLY_EXIT } from '../supervisors/worker-proces
 import { KeepAlive } from '../supervisors/keep-alive.js';
 import { interruptRun } from '../core/run/lifecycle.js';
 import { SupervisorProcess } from '../supervisors/supervisor-process.js';
+import { runStopped } from '../core/run/group-transitions.js';
 import { followProgress, printSummary } from './run-progress.js';
 import { prepareRun, type RunOptions } from '../run-dir/run-setup.js';
 import type { State } from '../../state/schema.js';
@@ -121,6 +122,10 @@ export async function runMain(o: RunMainOptions): Promise<number> {
 
   monitor.start();
   await waitForEnd(store, supervisor, monitor, () => self.signal !== undefined || diskStop !== undefined, 2 * intervalMs + 1000, pause);
+  // Every worker is gone now. One killed before it handed its tasks back (a second Ctrl-C, a
+  // SIGKILL) left them and its group as running: settle them, so a stop always leaves a
+  // consistent state (no task or group running, interrupted tasks requeued without using a retry).
+  if (self.signal !== undefined) await transact(store, runStopped).catch(() => undefined);
   // A full or read-only disk may refuse even releasing the role; it is free once we exit.
   await self.close(monitor).catch(() => undefined);
   progress.stop();

@@ -14,6 +14,8 @@ import { Locator } from '../core/plan/plan-locate.js';
 import { yamlReader } from '../core/plan/yaml-reader.js';
 import { GENERIC_AGENTS, GENERIC_QUADS, quadNames } from '../core/plan/default-agents.js';
 import type { Plan, TaskDef } from '../core/plan/plan-types.js';
+import { countKeys, MAX_PLAN_DEPTH, scanPlanText, type TextScan } from '../core/plan/plan-guard.js';
+import { YamlSpans } from '../core/plan/plan-fast-locate.js';
 import { DEFAULT_PLAN } from './paths.js';
 import { agentPresets, agentSpec, checkAgentParts } from './plan-agents.js';
 
@@ -21,6 +23,11 @@ const agentChecksFail = (raw: unknown, file: string) => !!raw && typeof raw === 
 
 export { MAX_QUADS };
 export const MAX_PLAN_BYTES = 8 * 1024 * 1024;
+/**
+ * Plans larger than this are never given to the full `yaml` parser (about 100 µs and several
+ * KB per task): their problems are placed from js-yaml's node positions (plan-fast-locate.ts).
+ */
+export const FULL_PARSER_MAX_BYTES = 1024 * 1024;
 /** Alias expansions allowed (weighted by what each alias expands to): stops "billion laughs". */
 const MAX_ALIASES = 1000;
 export const DEFAULT_TIMEOUT_MS = 10 * 60_000;
@@ -42,9 +49,45 @@ export function loadPlan(file: string = DEFAULT_PLAN): Plan {
   return parsePlan(text, abs);
 }
 
-/** Parses and validates plan text; `file` only labels messages and resolves nothing. */
+/**
+ * Parses and validates plan text; `file` only labels messages and resolves nothing. The text's
+ * nesting is checked before any parser sees it (plan-guard.ts), and a parser that still runs
+ * out of stack is a plan error, never a crash.
+ */
 export function parsePlan(text: string, file: string): Plan {
-  return parseFast(text, file) ?? parseYaml(text, file);
+  const scan = scanPlanText(text);
+  if (scan.at) {
+    throw new PlanError([{ file, ...scan.at, message: `the plan nests deeper than ${MAX_PLAN_DEPTH} levels (a plan needs about 6); refused before parsing` }]);
+  }
+  try {
+    // A large YAML plan is read once, with positions kept for its problems, if any.
+    if (text.length > FULL_PARSER_MAX_BYTES && !/^\s*\{/.test(text)) return parseLarge(text, file);
+    return parseFast(text, file, scan) ?? (text.length <= FULL_PARSER_MAX_BYTES ? parseYaml(text, file) : parseLarge(text, file));
+  } catch (e) {
+    if (e instanceof RangeError) throw new PlanError([{ file, message: `the plan cannot be read: it nests too deeply (${e.message})` }]);
+    throw e;
+  }
+}
+
+/** A large plan with a problem: located from js-yaml's node positions instead of the full parser. */
+function parseLarge(text: string, file: string): Plan {
+  const spans = new YamlSpans();
+  let raw: unknown;
+  try {
+    raw = loadYamlFast(text, { schema: CORE_SCHEMA, json: false, listener: spans.listener });
+  } catch (e) {
+    const m = (e as { mark?: { line: number; column: number }; reason?: string }).mark;
+    const reason = (e as { reason?: string }).reason ?? (e as Error).message;
+    throw new PlanError([{ file, ...(m ? { line: m.line + 1, col: m.column + 1 } : {}), message: `YAML syntax error: ${reason}` }]);
+  }
+  // Aliases need the full parser's expansion limit ("billion laughs"), whatever the size.
+  if (hasSharedNodes(raw)) return parseYaml(text, file);
+  const loc = spans.locator(text, file, raw);
+  const parsed = planSchema.safeParse(raw);
+  const problems: PlanProblem[] = parsed.success ? [] : parsed.error.issues.flatMap((i) => describeIssue(i, loc, raw));
+  problems.push(...checkPlan(raw, loc));
+  if (problems.length || !parsed.success) throw new PlanError(inFileOrder(problems));
+  return normalise(parsed.data, file);
 }
 
 /**
@@ -54,13 +97,17 @@ export function parsePlan(text: string, file: string): Plan {
  * (or anything unusual: aliases, custom tags, duplicate keys) is read again through `yaml` for
  * its messages. (In JSON a repeated key is last-wins, as in JSON.parse.)
  */
-function parseFast(text: string, file: string): Plan | undefined {
+function parseFast(text: string, file: string, scan: TextScan): Plan | undefined {
   let raw: unknown;
+  const json = /^\s*\{/.test(text);
   try {
-    raw = /^\s*\{/.test(text) ? JSON.parse(text) : loadYamlFast(text, { schema: CORE_SCHEMA, json: false });
+    raw = json ? JSON.parse(text) : loadYamlFast(text, { schema: CORE_SCHEMA, json: false });
   } catch {
     return undefined;
   }
+  // JSON.parse keeps the last of repeated keys without a word: fewer keys than the text holds
+  // means a repeated one, which the slower readers report with its place.
+  if (json && countKeys(raw) !== scan.jsonKeys) return undefined;
   if (hasSharedNodes(raw)) return undefined;
   const parsed = planSchema.safeParse(raw);
   if (!parsed.success || agentChecksFail(raw, file) || checkPlan(raw, { at: (_p, message) => ({ file, message }), lineOf: () => undefined }).length) return undefined;
@@ -91,6 +138,8 @@ export function parseYaml(text: string, file: string): Plan {
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const loc = new Locator(doc, lines, file);
   if (doc.errors.length) throw new PlanError(syntaxProblems(doc, text, loc));
+  const tags = unknownTags(doc, loc);
+  if (tags.length) throw new PlanError(tags);
   let raw: unknown;
   try {
     raw = doc.toJS({ maxAliasCount: MAX_ALIASES });
@@ -103,6 +152,23 @@ export function parseYaml(text: string, file: string): Plan {
   if (raw && typeof raw === 'object') problems.push(...checkAgentParts(raw as Record<string, unknown>, loc, file));
   if (problems.length || !parsed.success) throw new PlanError(inFileOrder(problems));
   return normalise(parsed.data, file);
+}
+
+/** The tags a plan may carry: YAML's core types. Anything else (`!!js/function`, `!foo`) is refused, not read as text. */
+const CORE_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`));
+
+function unknownTags(doc: ReturnType<ReturnType<typeof yamlReader>['parseDocument']>, loc: Locator): PlanProblem[] {
+  const out: PlanProblem[] = [];
+  const { visit } = yamlReader();
+  visit(doc, (_key, node, path) => {
+    const tag = (node as { tag?: string }).tag;
+    const range = (node as { range?: [number, number, number] }).range;
+    if (!tag || CORE_TAGS.has(tag) || !range) return;
+    const shown = tag.startsWith('tag:yaml.org,2002:') ? `!!${tag.slice('tag:yaml.org,2002:'.length)}` : tag;
+    out.push(loc.atOffset(range[0], `unknown YAML tag '${shown}': a plan holds plain values only (strings, numbers, booleans, lists, mappings)`));
+    void path;
+  });
+  return out;
 }
 
 /** Problems as they appear in the file (whole-file ones first), so the list reads top to bottom. */

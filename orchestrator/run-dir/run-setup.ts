@@ -1,10 +1,12 @@
 /**
  * Preparing a run directory for a plan: the resolved plan copy every process reads, the log
  * folders, and the state — created, resumed (unchanged done tasks stay done) or, with
- * `fresh`, started over after moving the old state aside.
+ * `fresh`, started over after moving the old state aside. The plan copy is written only by
+ * the process that won the state (created it, or took it over under the lock).
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { closeSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { APPEND, openPrivate, symlinkRefused } from '../../state/private-file.js';
 import { UsageError } from '../core/errors.js';
 import { buildContext, type RunContext } from '../core/graph/context.js';
 import { distributeAgents, quadNames } from '../core/plan/default-agents.js';
@@ -21,6 +23,7 @@ import { Draft } from '../core/run/draft.js';
 import { writeFileAtomic } from '../../state/atomic-write.js';
 import { FileStateStore } from '../../state/store.js';
 import { runStoreOptions } from './run-store.js';
+import { stillRunning } from '../../workers/os/process-tree.js';
 
 export interface RunOptions {
   plan?: string;
@@ -56,11 +59,37 @@ export function planFor(o: RunOptions): Plan {
   return o.only?.length ? onlyTasks(resolved, o.only) : resolved;
 }
 
-export function ensureRunDirs(paths: RunPaths): void {
+/**
+ * The run's folders, created 0700 (logs and state may hold `env` values). A symbolic link in
+ * the place of a folder or of a file the run will write is refused by name before anything is
+ * written (the files are also opened with O_NOFOLLOW: state/private-file.ts).
+ */
+export function ensureRunDirs(paths: RunPaths, plan?: Plan): void {
+  for (const dir of [paths.stateDir, paths.logsDir, paths.tasksLogDir]) refuseLink(dir);
   mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
-  mkdirSync(paths.tasksLogDir, { recursive: true });
+  mkdirSync(paths.tasksLogDir, { recursive: true, mode: 0o700 });
+  const ours = new Set([paths.orchestratorLog, paths.events, paths.keepAliveLog, paths.planCopy]);
+  for (const a of plan?.agents ?? []) ours.add(paths.agentLog(a.name));
+  for (const t of plan?.tasks ?? []) ours.add(paths.taskLog(t.id));
+  // One listing per folder, not a stat per file: a plan may have many thousands of tasks.
+  for (const dir of [paths.stateDir, paths.logsDir, paths.tasksLogDir]) {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const file = join(dir, e.name);
+      if (e.isSymbolicLink() && ours.has(file)) throw symlinkRefused(file);
+    }
+  }
   // Listed in the README as one of the run's files: there from the start, empty until an alert.
-  appendFileSync(paths.keepAliveLog, '');
+  closeSync(openPrivate(paths.keepAliveLog, APPEND));
+}
+
+function refuseLink(path: string): void {
+  let st;
+  try {
+    st = lstatSync(path);
+  } catch {
+    return; // not there yet: created below
+  }
+  if (st.isSymbolicLink()) throw symlinkRefused(path);
 }
 
 // In its own module so that worker processes can read it without loading the plan parser.
@@ -98,14 +127,20 @@ export async function prepareRun(o: RunOptions): Promise<PreparedRun> {
   const plan = agentPath ? { ...withInterval, agentPath: resolve(agentPath) } : withInterval;
   if (!o.fresh) refuseOtherPlan(paths, plan);
   const movedAside = o.fresh ? moveToHistory(paths) : undefined;
-  ensureRunDirs(paths);
+  ensureRunDirs(paths, plan);
   const opts = runStoreOptions(paths);
   const now = Date.now();
   if (!FileStateStore.exists(paths.stateDir)) {
     const ctx = buildContext(plan);
     const state = initialState(ctx, taskHashes(plan, ctx.graph), now);
+    // The plan copy is written only by the process that created the state (create refuses
+    // under the lock when another `run` was first): a losing run must not replace the
+    // winner's copy, which its workers read.
+    const store = await FileStateStore.create(paths.stateDir, state, opts).catch((e: unknown) => {
+      if (FileStateStore.exists(paths.stateDir)) throw new UsageError(`another run was started in ${o.runDir} at the same moment and created its state first; stop it first (orchestrator stop) or use another --run-dir`);
+      throw e;
+    });
     writeFileAtomic(paths.planCopy, JSON.stringify(plan));
-    const store = await FileStateStore.create(paths.stateDir, state, opts);
     await store.transaction(() => ({ value: null, events: [{ ts: now, type: 'run-started', reason: `run ${state.meta.runId} of ${plan.name}` }] }));
     return { plan, ctx, store, paths, resumed: false, movedAside };
   }
@@ -114,9 +149,13 @@ export async function prepareRun(o: RunOptions): Promise<PreparedRun> {
   let ctx!: RunContext;
   await store.transaction((prev) => {
     const d = new Draft(prev, now);
-    const live = Object.values(prev.groups).filter((g) => g.status === 'running' && isGroupLive(d, g.quad) && g.pid !== process.pid);
-    if (prev.meta.status === 'running' && live.length) {
-      throw new UsageError(`a run is already in progress in ${o.runDir} (worker pids ${live.map((g) => g.pid).join(', ')}); stop it first (${commandName('stop')}) or use another --run-dir`);
+    // A live run is not taken over: a group with a fresh heartbeat (also one still starting,
+    // as right after another `run` created the state) or a live monitor of another process.
+    const live = Object.values(prev.groups).filter((g) => isGroupLive(d, g.quad) && g.pid !== process.pid);
+    const monitor = liveMonitor(paths.stateDir);
+    if (prev.meta.status === 'running' && (live.length || (monitor && monitor.pid !== process.pid))) {
+      const who = [...(monitor && monitor.pid !== process.pid ? [`monitor pid ${monitor.pid}`] : []), ...live.map((g) => (g.pid ? `worker pid ${g.pid}` : `quad ${g.quad} starting`))];
+      throw new UsageError(`a run is already in progress in ${o.runDir} (${who.join(', ')}); stop it first (${commandName('stop')}) or use another --run-dir`);
     }
     ctx = buildContext(plan, prev.meta.learned);
     const state = initialState(ctx, taskHashes(plan, ctx.graph), now, prev);
@@ -125,4 +164,19 @@ export async function prepareRun(o: RunOptions): Promise<PreparedRun> {
     return { ops: [{ op: 'replace', v: state }], events: [{ ts: now, type: 'run-started', reason: `resumed run of ${plan.name}` }], value: null };
   });
   return { plan, ctx, store, paths, resumed: true, movedAside };
+}
+
+/**
+ * The live keep-alive monitor of the run, from its role file (pid and start time, written by
+ * supervisors/roles.ts; read here directly, run-dir sits below the supervisors).
+ */
+function liveMonitor(stateDir: string): { pid: number } | undefined {
+  try {
+    const h = JSON.parse(readFileSync(join(stateDir, 'keep-alive.pid'), 'utf8')) as { pid?: unknown; start?: unknown };
+    if (typeof h.pid !== 'number' || h.pid <= 0) return undefined;
+    const holder = { pid: h.pid, start: typeof h.start === 'number' ? h.start : undefined };
+    return stillRunning(holder) ? holder : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -9,7 +9,7 @@ import { CLI_JS, runPaths, type RunPaths } from '../../orchestrator/run-dir/path
 import { refuseWhileAlive } from '../../orchestrator/supervisors/run-processes.js';
 import { UsageError } from '../../orchestrator/core/errors.js';
 import { prepareRun, type RunOptions } from '../../orchestrator/run-dir/run-setup.js';
-import { LOGS_WINDOW, MAIN_WINDOW, RUN_DIR_OPTION, labelCommands, logsArgv, paneEnvArgs, paneSpecs, type PaneSpec } from './layout.js';
+import { LOGS_WINDOW, MAIN_WINDOW, RUN_DIR_OPTION, labelCommands, logsArgv, paneEnvArgs, paneSpecs, startDirArgs, type PaneSpec } from './layout.js';
 import { commandName } from '../../orchestrator/run-dir/command-name.js';
 import { exitCodeFor } from '../../orchestrator/core/text/report.js';
 import { runStore } from '../../orchestrator/run-dir/run-store.js';
@@ -57,7 +57,7 @@ export function buildSteps(t: Tmux, specs: PaneSpec[], o: { runDir: string; logF
     {
       pane: first!,
       commands: [
-        ['new-session', '-d', '-s', t.session, '-n', MAIN_WINDOW, '-x', String(o.width), '-y', String(o.height), '-c', o.runDir, ...printId, ...paneEnvArgs(o.runDir), ...first!.argv],
+        ['new-session', '-d', '-s', t.session, '-n', MAIN_WINDOW, '-x', String(o.width), '-y', String(o.height), ...startDirArgs(o.runDir), ...printId, ...paneEnvArgs(o.runDir), ...first!.argv],
         // Right away, in the same invocation: a pane whose command exits early must stay visible.
         ['set-option', '-w', '-t', win, 'remain-on-exit', 'on'],
         ['set-option', '-w', '-t', win, 'pane-border-status', 'top'],
@@ -68,8 +68,8 @@ export function buildSteps(t: Tmux, specs: PaneSpec[], o: { runDir: string; logF
         ['set-option', '-t', session, RUN_DIR_OPTION, o.runDir],
       ],
     },
-    ...rest.map((p) => ({ pane: p, commands: [['split-window', '-t', win, '-c', o.runDir, ...printId, ...paneEnvArgs(o.runDir), ...p.argv], ['select-layout', '-t', win, 'tiled']] })),
-    { commands: [['new-window', '-d', '-t', session, '-n', LOGS_WINDOW, '-c', o.runDir, ...logsArgv(o.logFile)], ['select-window', '-t', win]] },
+    ...rest.map((p) => ({ pane: p, commands: [['split-window', '-t', win, ...startDirArgs(o.runDir), ...printId, ...paneEnvArgs(o.runDir), ...p.argv], ['select-layout', '-t', win, 'tiled']] })),
+    { commands: [['new-window', '-d', '-t', session, '-n', LOGS_WINDOW, ...startDirArgs(o.runDir), ...logsArgv(o.logFile)], ['select-window', '-t', win]] },
   ];
 }
 

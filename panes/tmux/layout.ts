@@ -45,10 +45,8 @@ export function quadTitle(q: QuadDef): string {
   return q.name === `Quad ${q.id}` ? q.name : `Quad ${q.id} · ${q.name}`;
 }
 
-/** tmux expands `#` in titles and formats; a literal one is written `##`. */
-export function tmuxLiteral(s: string): string {
-  return s.replace(/#/g, '##');
-}
+export { startDirArgs, tmuxLiteral } from './tmux.js';
+import { tmuxLiteral } from './tmux.js';
 
 /**
  * The title and role of a pane, aimed at its id. Never at tmux's "current pane": launched from

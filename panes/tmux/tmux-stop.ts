@@ -10,9 +10,10 @@ import { transact } from '../../orchestrator/core/run/draft.js';
 import { runStopped } from '../../orchestrator/core/run/group-transitions.js';
 import { runStore } from '../../orchestrator/run-dir/run-store.js';
 import { FileStateStore } from '../../state/store.js';
-import { descendants, endProcesses, groupRunning, readProcTable, signalProcess, stillRunning, type Proc } from '../../workers/os/process-tree.js';
+import { descendants, endProcesses, groupIsOurs, readProcTable, signalProcess, stillRunning, type Proc } from '../../workers/os/process-tree.js';
 import { runPaths } from '../../orchestrator/run-dir/paths.js';
 import { runProcesses } from '../../orchestrator/supervisors/run-processes.js';
+import type { GroupRef } from '../../orchestrator/core/run/group-ref.js';
 import { RUN_DIR_OPTION } from './layout.js';
 import { readRecord, removeRecord } from './tmux-session-record.js';
 import { Tmux } from './tmux.js';
@@ -41,13 +42,13 @@ export async function stopTarget(o: StopOptions): Promise<Tmux> {
   return runDir === o.paths.runDir ? byId : tmux;
 }
 
-/** Task process groups the run's state says are running (they outlive a SIGKILLed worker). */
-async function runningTaskGroups(paths: RunPaths): Promise<number[]> {
+/** Task process groups the run's state says are running (they outlive a SIGKILLed worker), with their leaders' start times. */
+async function runningTaskGroups(paths: RunPaths): Promise<GroupRef[]> {
   if (!FileStateStore.exists(paths.stateDir)) return [];
   const store = runStore(paths);
   try {
     await store.open();
-    return Object.values(store.read().tasks).flatMap((t) => (t.status === 'running' && t.pgid ? [t.pgid] : []));
+    return Object.values(store.read().tasks).flatMap((t) => (t.status === 'running' && t.pgid ? [{ pgid: t.pgid, start: t.pgidStart }] : []));
   } catch {
     return [];
   } finally {
@@ -95,7 +96,8 @@ export async function stopMain(opts: StopOptions): Promise<number> {
   const roots = [...new Set([...panePids, ...recorded, ...runProcs.map((p) => p.pid)])];
   const procs: Proc[] = descendants(roots, table).filter((p) => !p.zombie);
   const ours = hadSession || sameSession || runProcs.length > 0;
-  const pgids = ours ? (await runningTaskGroups(o.paths)).filter((g) => groupRunning(g, table)) : [];
+  // Only groups whose recorded leader still lives (same start time): a reused id is not ours.
+  const pgids = ours ? (await runningTaskGroups(o.paths)).filter(groupIsOurs).map((g) => g.pgid) : [];
 
   if (hadSession) await tmux.killSession();
   else for (const pid of recorded) signalProcess(pid, 'SIGTERM');

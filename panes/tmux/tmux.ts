@@ -7,6 +7,24 @@
 import { execa } from 'execa';
 import { UsageError } from '../../orchestrator/core/errors.js';
 
+/**
+ * tmux expands formats (`#{…}`, `#[…]`, and `#(…)`, which runs a shell command) in titles and
+ * in start directories; plan text and paths are written with every `#` doubled, which tmux
+ * reads as a literal `#`. (Commands, `-e` values and option values are not expanded.)
+ */
+export function tmuxLiteral(s: string): string {
+  return s.replace(/#/g, '##');
+}
+
+/**
+ * `-c DIR` for new-session, split-window, new-window, respawn-pane: the directory as a literal.
+ * Here tmux keeps a run of `#` before `[` as it is (a style is left for drawing), so only the
+ * other runs are doubled.
+ */
+export function startDirArgs(dir: string): string[] {
+  return ['-c', dir.replace(/#+(?![#[])/g, (m) => m + m)];
+}
+
 export const DEFAULT_SESSION = 'orchestrator';
 /** tmux 3.1: pane options (`set -p`) and commands given as argv. */
 export const MIN_TMUX = [3, 1] as const;
@@ -219,7 +237,7 @@ export class Tmux {
 
   /** Restarts a pane's command in place (the pane keeps its id, title and position). */
   async respawn(pane: string, argv: string[], o: { cwd?: string; env?: string[] } = {}): Promise<void> {
-    await this.run(['respawn-pane', '-k', '-t', pane, ...(o.cwd ? ['-c', o.cwd] : []), ...(o.env ?? []), ...argv]);
+    await this.run(['respawn-pane', '-k', '-t', pane, ...(o.cwd ? startDirArgs(o.cwd) : []), ...(o.env ?? []), ...argv]);
   }
 
   async killSession(): Promise<boolean> {

@@ -72,7 +72,7 @@ const ALIASES: Record<string, string> = { depends_on: 'needs', dependencies: 'ne
 const isDefault = (message: string) => message.startsWith('Invalid input') || message.startsWith('Too ');
 
 /** One schema issue as plan problems (several for several unknown keys). */
-export function describeIssue(issue: $ZodIssue, loc: Locator, raw: unknown): PlanProblem[] {
+export function describeIssue(issue: $ZodIssue, loc: Pick<Locator, 'at'>, raw: unknown): PlanProblem[] {
   const path = issue.path;
   const actual = valueAt(raw, path);
   const got = (msg: string) => (actual !== null && typeof actual === 'object' ? msg : `${msg}, got ${typeName(actual)}`);

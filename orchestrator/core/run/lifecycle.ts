@@ -8,6 +8,7 @@ import type { AgentState, GroupState, State, TaskState } from '../../../state/sc
 import type { RunContext } from '../graph/context.js';
 import type { Draft } from './draft.js';
 import { downstream } from '../graph/graph.js';
+import type { GroupRef } from './group-ref.js';
 import { checkFinished, expireLeases, heartbeat, promote } from './transitions.js';
 
 /** Durations of tasks that finished in an earlier state: better estimates for priorities. */
@@ -72,7 +73,7 @@ export function groupStopped(d: Draft, quad: number, agents: readonly string[], 
     if (!a) continue;
     const t = a.task ? d.task(a.task) : undefined;
     if (t?.status === 'running' && t.agent === name) {
-      d.setTask({ ...t, status: 'ready', attempts: Math.max(0, t.attempts - 1), readyAt: d.now, agent: undefined, leaseUntil: undefined, pgid: undefined, reason: 'interrupted' });
+      d.setTask({ ...t, status: 'ready', attempts: Math.max(0, t.attempts - 1), readyAt: d.now, agent: undefined, leaseUntil: undefined, pgid: undefined, pgidStart: undefined, reason: 'interrupted' });
       d.event({ type: 'requeued', task: t.id, agent: name, reason: 'interrupted' });
     }
     d.setAgent({ ...a, status: why === 'finished' ? 'done' : 'idle', task: undefined, since: d.now });
@@ -123,7 +124,7 @@ export function setPaused(d: Draft, paused: boolean): void {
  * A group process (re)starts: whatever an earlier incarnation of it was running is requeued
  * (returned: the orphaned process groups to end), its agents are idle, its heartbeat fresh.
  */
-export function groupStarted(d: Draft, ctx: RunContext, quad: number, pid: number, agents: readonly string[]): number[] {
+export function groupStarted(d: Draft, ctx: RunContext, quad: number, pid: number, agents: readonly string[]): GroupRef[] {
   const orphans = expireLeases(d, ctx, new Set([quad]));
   heartbeat(d, quad, pid, agents);
   for (const name of agents) {

@@ -5,6 +5,7 @@
  */
 import type { TaskState } from '../../../state/schema.js';
 import { priorityOf, type RunContext } from '../graph/context.js';
+import type { GroupRef } from './group-ref.js';
 import type { Draft } from './draft.js';
 import { candidates, roleCounts, schedule, type IdleAgent, type ReadyTask } from './scheduler.js';
 import { agentHeld, freeAttempts } from './agent-holds.js';
@@ -141,7 +142,7 @@ export function claimFor(d: Draft, ctx: RunContext, quad: number, mine: readonly
     d.setMeta({ fence });
     d.setTask({
       ...t, status: 'running', agent, quad, fence, attempts: attempt, leaseUntil: d.now + LEASE_MS,
-      claimedAt: d.now, startedAt: d.now, finishedAt: undefined, notBefore: undefined, pgid: undefined, reason: undefined,
+      claimedAt: d.now, startedAt: d.now, finishedAt: undefined, notBefore: undefined, pgid: undefined, pgidStart: undefined, reason: undefined,
     });
     d.setAgent({ ...a, status: attempt > 1 ? 'retrying' : 'running', task, since: d.now });
     d.event({ type: 'claimed', task, agent, quad, attempt, fence, readyAt: Math.max(t.readyAt ?? 0, t.notBefore ?? 0), freeAt: a.since });
@@ -150,10 +151,13 @@ export function claimFor(d: Draft, ctx: RunContext, quad: number, mine: readonly
   return claims;
 }
 
-/** Records the pid of a running attempt's process group (for orphan cleanup). */
-export function started(d: Draft, task: string, fence: number, pgid: number | undefined): void {
+/**
+ * Records a running attempt's process group (for orphan cleanup) with its leader's start time:
+ * a group is signalled later only while that same leader lives (a reused id is not ours).
+ */
+export function started(d: Draft, task: string, fence: number, group: GroupRef | undefined): void {
   const t = d.task(task);
-  if (t?.status === 'running' && t.fence === fence && pgid) d.setTask({ ...t, pgid });
+  if (t?.status === 'running' && t.fence === fence && group?.pgid) d.setTask({ ...t, pgid: group.pgid, pgidStart: group.start });
 }
 
 /** Records a result; one reported with a stale fencing token is rejected. Returns whether it counted. */
@@ -168,7 +172,7 @@ export function finish(d: Draft, ctx: RunContext, r: Report): boolean {
     return false;
   }
   const base: TaskState = {
-    ...t, leaseUntil: undefined, pgid: undefined, finishedAt: d.now, durationMs: r.durationMs,
+    ...t, leaseUntil: undefined, pgid: undefined, pgidStart: undefined, finishedAt: d.now, durationMs: r.durationMs,
     exitCode: r.exitCode, signal: r.signal, tail: r.tail, reason: r.reason,
   };
   const ev = { task: r.task, agent: r.agent, quad: t.quad, attempt: t.attempts, fence: r.fence, exitCode: r.exitCode, signal: r.signal, durationMs: r.durationMs };
@@ -192,7 +196,7 @@ export function finish(d: Draft, ctx: RunContext, r: Report): boolean {
 
 /** Fails a task permanently and blocks everything downstream of it. */
 export function failForGood(d: Draft, ctx: RunContext, t: TaskState, reason: string): void {
-  d.setTask({ ...t, status: 'failed', reason, leaseUntil: undefined, pgid: undefined, finishedAt: t.finishedAt ?? d.now });
+  d.setTask({ ...t, status: 'failed', reason, leaseUntil: undefined, pgid: undefined, pgidStart: undefined, finishedAt: t.finishedAt ?? d.now });
   d.alert({ level: 'warning', kind: 'task-failed', message: `${t.id} failed for good: ${reason}`, task: t.id });
   const i = ctx.graph.index.get(t.id);
   if (i === undefined) return;
@@ -239,15 +243,22 @@ export function maxLosses(ctx: RunContext, id: string): number {
 
 /**
  * Running tasks whose lease ran out, or whose group is known dead, become ready again
- * (attempts kept). Returns the process groups of their orphaned attempts, to be ended.
+ * (attempts kept). Returns the process groups of their orphaned attempts, to be ended (each
+ * only if its leader is still the recorded process: see group-ref.ts).
+ *
+ * Whatever it changed, it then asks whether the run is over: a task that fails for good here
+ * (it lost its worker too often) may have been the last thing to do, whether or not its
+ * process group was ever recorded (a task that kills its worker at once leaves none).
  */
-export function expireLeases(d: Draft, ctx: RunContext, deadQuads: ReadonlySet<number> = new Set()): number[] {
-  const orphans: number[] = [];
+export function expireLeases(d: Draft, ctx: RunContext, deadQuads: ReadonlySet<number> = new Set()): GroupRef[] {
+  const orphans: GroupRef[] = [];
+  let changed = false;
   for (const id of d.runningIds()) {
     const t = d.task(id)!;
     const dead = t.quad !== undefined && deadQuads.has(t.quad);
     if (!dead && (t.leaseUntil ?? 0) >= d.now) continue;
-    if (t.pgid) orphans.push(t.pgid);
+    changed = true;
+    if (t.pgid) orphans.push({ pgid: t.pgid, start: t.pgidStart });
     const a = t.agent ? d.agent(t.agent) : undefined;
     if (a?.task === id) d.setAgent({ ...a, status: dead ? 'dead' : 'idle', task: undefined, since: d.now });
     const lost = (t.lost ?? 0) + 1;
@@ -256,11 +267,11 @@ export function expireLeases(d: Draft, ctx: RunContext, deadQuads: ReadonlySet<n
     if (lost >= maxLosses(ctx, id)) {
       failForGood(d, ctx, { ...t, lost, finishedAt: d.now }, `its worker was lost ${lost} times (${why})`);
     } else {
-      d.setTask({ ...t, status: 'ready', lost, readyAt: d.now, agent: undefined, leaseUntil: undefined, pgid: undefined, reason: why });
+      d.setTask({ ...t, status: 'ready', lost, readyAt: d.now, agent: undefined, leaseUntil: undefined, pgid: undefined, pgidStart: undefined, reason: why });
       d.event({ type: 'requeued', task: id, reason: why });
     }
   }
-  if (orphans.length) checkFinished(d);
+  if (changed) checkFinished(d);
   return orphans;
 }
 
