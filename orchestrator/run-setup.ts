@@ -17,6 +17,8 @@ import { Draft } from './draft.js';
 import { writeFileAtomic } from '../state/atomic-write.js';
 import { FileStateStore } from '../state/store.js';
 import { runStoreOptions } from './run-store.js';
+import { prepareWorkspace } from './workspace/run-workspace.js';
+import { readRunPlan } from './run-plan.js';
 
 export interface RunOptions {
   plan?: string;
@@ -64,12 +66,26 @@ export interface PreparedRun {
   paths: RunPaths;
   resumed: boolean;
   movedAside?: string;
+  /** What setting up the run did that the user should hear about (worktree mode). */
+  notes: string[];
+}
+
+/** The name of the plan an existing state was run with (its task branches carry it). */
+function oldPlanName(paths: RunPaths): string | undefined {
+  try {
+    return readRunPlan(paths).name;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function prepareRun(o: RunOptions): Promise<PreparedRun> {
   const paths = runPaths(o.runDir);
   const resolved = resolvePlan(loadPlan(o.plan), o.agents, o.quads);
-  const plan = o.intervalMs === undefined ? resolved : { ...resolved, keepAliveIntervalMs: o.intervalMs };
+  const asked = o.intervalMs === undefined ? resolved : { ...resolved, keepAliveIntervalMs: o.intervalMs };
+  const fresh = !!o.fresh || !FileStateStore.exists(paths.stateDir);
+  const { plan, notes } = await prepareWorkspace(asked, paths, fresh, existsSync(paths.planCopy) ? oldPlanName(paths) : undefined);
+  if (o.fresh && notes.length) notes.unshift(`--fresh: removing the previous run's task worktrees and branches`);
   const movedAside = o.fresh ? moveAside(paths.stateDir) : undefined;
   ensureRunDirs(paths);
   const opts = runStoreOptions(paths);
@@ -80,7 +96,7 @@ export async function prepareRun(o: RunOptions): Promise<PreparedRun> {
     writeFileAtomic(paths.planCopy, JSON.stringify(plan));
     const store = await FileStateStore.create(paths.stateDir, state, opts);
     await store.transaction(() => ({ value: null, events: [{ ts: now, type: 'run-started', reason: `run ${state.meta.runId} of ${plan.name}` }] }));
-    return { plan, ctx, store, paths, resumed: false, movedAside };
+    return { plan, ctx, store, paths, resumed: false, movedAside, notes };
   }
   const store = new FileStateStore(paths.stateDir, opts);
   await store.open();
@@ -97,5 +113,5 @@ export async function prepareRun(o: RunOptions): Promise<PreparedRun> {
     writeFileAtomic(paths.planCopy, JSON.stringify(plan));
     return { ops: [{ op: 'replace', v: state }], events: [{ ts: now, type: 'run-started', reason: `resumed run of ${plan.name}` }], value: null };
   });
-  return { plan, ctx, store, paths, resumed: true, movedAside };
+  return { plan, ctx, store, paths, resumed: true, movedAside, notes };
 }

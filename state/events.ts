@@ -8,7 +8,7 @@ export const EVENT_TYPES = [
   'run-started', 'run-finished', 'run-interrupted', 'claimed', 'started', 'finished', 'failed',
   'retried', 'requeued', 'blocked', 'unblocked', 'lease-expired', 'stale-result-rejected',
   'group-started', 'group-exited', 'group-restarted', 'group-failed', 'agent-idle', 'paused', 'resumed',
-  'alert', 'task-reset',
+  'alert', 'task-reset', 'merged', 'conflict',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -28,6 +28,9 @@ export interface RunEvent {
   signal?: string | null;
   durationMs?: number;
   reason?: string;
+  /** merged: the merge commit; conflict: the task(s) collided with (space-separated). */
+  commit?: string;
+  with?: string;
 }
 
 /** Reads every complete line; a torn last line (a writer died mid-append) is skipped. */

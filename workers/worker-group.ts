@@ -3,7 +3,7 @@
  * loops — claim, run, report (and claim the next in the same transaction) — until the run is
  * over. The group heartbeats from its own event loop, which also renews its agents' leases.
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { buildContext, type RunContext } from '../orchestrator/context.js';
 import { Draft, transact } from '../orchestrator/draft.js';
@@ -19,6 +19,8 @@ import type { State } from '../state/schema.js';
 import { appendEvent, runStore } from '../orchestrator/run-store.js';
 import { signalGroup } from './process-groups.js';
 import { runAttempt } from './task-runner.js';
+import { TaskWorkspaces } from '../orchestrator/workspace/task-workspace.js';
+import { worktreeAttempt } from '../orchestrator/workspace/worktree-attempt.js';
 import type { GroupView } from './view.js';
 
 /**
@@ -57,6 +59,7 @@ export class WorkerGroup {
   private stopping = false;
   private heartbeatTimer?: NodeJS.Timeout;
   private unwatch?: () => void;
+  private workspaces?: TaskWorkspaces;
 
   constructor(private o: WorkerOptions) {
     this.paths = runPaths(o.runDir);
@@ -64,6 +67,8 @@ export class WorkerGroup {
     this.agents = agentsOfQuad(this.plan.agents, o.quad);
     this.store = runStore(this.paths);
     this.ctx = buildContext(this.plan);
+    const g = this.plan.git;
+    if (g?.repo) this.workspaces = new TaskWorkspaces(g.repo, this.plan.name, this.paths.stateDir, g);
   }
 
   get workdir(): string {
@@ -106,9 +111,19 @@ export class WorkerGroup {
   private async shutdown(why: 'finished' | 'stopped'): Promise<void> {
     clearInterval(this.heartbeatTimer);
     this.unwatch?.();
+    if (why === 'finished') await this.sweepWorktrees().catch(() => undefined);
     await this.tx((d) => groupStopped(d, this.o.quad, this.agents, why)).catch(() => undefined);
     await this.store.close();
     this.o.view.groupStopped(why);
+  }
+
+  /** A finished run keeps no worktree of a done task (one left by a worker killed after its merge). */
+  private async sweepWorktrees(): Promise<void> {
+    const ws = this.workspaces;
+    if (!ws) return;
+    for (const t of Object.values(this.store.read().tasks)) {
+      if (t.status === 'done' && existsSync(ws.path(t.id))) await ws.removeWorktree(t.id);
+    }
   }
 
   private async beat(): Promise<void> {
@@ -247,8 +262,8 @@ export class WorkerGroup {
       this.agentLog(c.agent, `${def.id} ${def.title}: attempt ${c.attempt} started`);
     };
     let recordPgid: NodeJS.Timeout | undefined;
-    const res = await runAttempt({
-      def, cwd: this.workdir, agent: c.agent, attempt: c.attempt, logFile: this.paths.taskLog(def.id), signal: this.abort.signal,
+    const run = (cwd: string) => runAttempt({
+      def, cwd, agent: c.agent, attempt: c.attempt, logFile: this.paths.taskLog(def.id), signal: this.abort.signal,
       onLine: (line) => {
         view.agentOutput(c.agent, line);
         this.agentLog(c.agent, `${def.id} | ${line}`);
@@ -259,13 +274,16 @@ export class WorkerGroup {
         recordPgid = setTimeout(() => void this.tx((d) => started(d, c.task, c.fence, pgid)).catch(() => undefined), PGID_RECORD_DELAY_MS);
       },
     });
+    // Worktree mode: the attempt runs in the task's own worktree, then is committed and merged.
+    const ws = def.workspace === 'worktree' ? this.workspaces : undefined;
+    const res: Awaited<ReturnType<typeof worktreeAttempt>> = ws ? await worktreeAttempt(ws, def, this.store.read().tasks[c.task]?.hash ?? '', this.paths.taskLog(def.id), run) : await run(this.workdir);
     clearTimeout(recordPgid);
     announce();
     this.agentLog(c.agent, `${def.id}: ${res.ok ? 'done' : `failed (${res.reason})`} in ${res.durationMs} ms`);
     view.agentFinished(c.agent, def, res.ok, res.reason);
     if (this.stopping && res.aborted) return undefined;
     const r = await this.tx((d) => {
-      const counted = finish(d, this.ctx, { task: c.task, agent: c.agent, fence: c.fence, ...res, reason: res.reason });
+      const counted = finish(d, this.ctx, { task: c.task, agent: c.agent, fence: c.fence, ...res, reason: res.reason, git: res.git });
       const next = this.stopping ? [] : claimFor(d, this.ctx, this.o.quad, [c.agent]);
       return { counted, next };
     });

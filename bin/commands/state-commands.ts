@@ -67,6 +67,14 @@ export function registerStateCommands(program: Command): void {
           throw new UsageError((e as Error).message);
         }
       });
+      const g = run.plan.git;
+      if (g?.repo && run.ctx.tasks.get(id)?.workspace === 'worktree') {
+        // Its next attempt starts from a new worktree on the integration tip, not from the kept one.
+        const { TaskWorkspaces } = await import('../../orchestrator/workspace/task-workspace.js');
+        const ws = new TaskWorkspaces(g.repo, run.plan.name, run.paths.stateDir, g);
+        await ws.discard(id);
+        say(`removed ${id}'s worktree and branch ${ws.branch(id)}: its next attempt starts from the tip of ${g.integration}`);
+      }
       say(`${id} is ready again${unblocked.length ? `; unblocked ${unblocked.join(', ')}` : ''}. Start workers (orchestrator run) to run it.`);
     });
 
@@ -85,14 +93,26 @@ export function registerStateCommands(program: Command): void {
         if (!process.stdin.isTTY) throw new UsageError('reset asks for confirmation; pass --yes when not at a terminal');
         const { createInterface } = await import('node:readline/promises');
         const rl = createInterface({ input: process.stdin, output: process.stdout });
-        const answer = await rl.question(`Clear the run state in ${paths.runDir}? [y/N] `);
+        const answer = await rl.question(`Clear the run state in ${paths.runDir} (and remove its task worktrees and branches)? [y/N] `);
         rl.close();
         if (!/^y(es)?$/i.test(answer.trim())) {
           say('left as it was');
           return;
         }
       }
-      const { moveAside } = await import('../../orchestrator/run-setup.js');
+      const { moveAside, readRunPlan } = await import('../../orchestrator/run-setup.js');
+      let git: { top: string; name: string } | undefined;
+      try {
+        const plan = readRunPlan(paths);
+        if (plan.git?.repo) git = { top: plan.git.repo.top, name: plan.name };
+      } catch {
+        // No readable plan copy: no worktrees known either.
+      }
+      if (git) {
+        say(`removing the run's task worktrees and task branches in ${git.top}`);
+        const { removeRunWorkspaces, removedText } = await import('../../orchestrator/workspace/repo.js');
+        say(removedText(await removeRunWorkspaces(git.top, git.name, paths.stateDir)) ?? 'no task worktree or branch was left');
+      }
       say(`state moved to ${moveAside(paths.stateDir)}`);
     });
 
