@@ -16,7 +16,7 @@ import { git, GitError, gitOut, identityEnv, revParse } from './git.js';
 import type { RunRepo } from './repo.js';
 
 export type Prepared =
-  | { kind: 'run'; path: string; cwd: string; base: string; recreated?: string }
+  | { kind: 'run'; path: string; cwd: string; base: string; baseTree: string; recreated?: string }
   | { kind: 'merge'; commit: string }
   | { kind: 'merged'; commit: string; merge: string };
 
@@ -44,10 +44,20 @@ export class TaskWorkspaces {
     return `refs/heads/${this.settings.integration}`;
   }
 
+  /**
+   * The tips (commit and tree) of the task's branch and of the integration branch, in one git
+   * call: every spawned git costs a few milliseconds, so the common path is kept to few of them.
+   */
+  private async tips(id: string): Promise<{ branch?: string; integration?: { commit: string; tree: string } }> {
+    const refs = [`refs/heads/${this.branch(id)}`, this.integrationRef];
+    const out = await gitOut(this.repo.top, ['for-each-ref', '--format=%(refname) %(objectname) %(tree)', ...refs]);
+    const got = new Map(out.split('\n').filter(Boolean).map((l) => l.split(' ') as [string, string, string]).map(([r, c, t]) => [r, { commit: c, tree: t }]));
+    return { branch: got.get(refs[0]!)?.commit, integration: got.get(refs[1]!) };
+  }
+
   /** The git facts about a task's branch, and what to do with them. */
-  async reconcile(id: string, hash: string): Promise<Reconcile> {
+  async reconcile(id: string, hash: string, tip?: string): Promise<Reconcile> {
     const top = this.repo.top;
-    const tip = await revParse(top, `refs/heads/${this.branch(id)}`);
     if (!tip) return reconcileBranch(id, hash, { merged: false });
     const mark = readTaskMark(commitObjectMessage(await gitOut(top, ['cat-file', 'commit', tip])));
     const merged = (await git(top, ['merge-base', '--is-ancestor', tip, this.integrationRef])).code === 0;
@@ -56,15 +66,19 @@ export class TaskWorkspaces {
 
   /** Makes the task's worktree ready to run in, or says its work is already committed or merged. */
   async prepare(id: string, hash: string): Promise<Prepared> {
-    const r = await this.reconcile(id, hash);
+    const t = await this.tips(id);
+    const r = await this.reconcile(id, hash, t.branch);
     if (r.action === 'merge') return { kind: 'merge', commit: r.commit };
     if (r.action === 'merged') return { kind: 'merged', commit: r.commit, merge: (await this.findMerge(r.commit)) ?? r.commit };
-    await this.discard(id);
-    const base = await revParse(this.repo.top, this.integrationRef);
-    if (!base) throw new Error(`the integration branch ${this.settings.integration} is gone`);
     const path = this.path(id);
+    if (r.action === 'recreate' || existsSync(path)) {
+      // The integration tip read above still holds every task this one needs.
+      await this.discard(id);
+    }
+    if (!t.integration) throw new Error(`the integration branch ${this.settings.integration} is gone`);
+    const base = t.integration.commit;
     await gitOut(this.repo.top, ['worktree', 'add', '-q', '-b', this.branch(id), path, base]);
-    return { kind: 'run', path, cwd: join(path, this.repo.workdirRel), base, ...(r.action === 'recreate' && { recreated: r.why }) };
+    return { kind: 'run', path, cwd: join(path, this.repo.workdirRel), base, baseTree: t.integration.tree, ...(r.action === 'recreate' && { recreated: r.why }) };
   }
 
   /** Removes the task's worktree and branch (whatever state they are in). */
@@ -88,22 +102,25 @@ export class TaskWorkspaces {
    * Commits everything the task changed (ignored files excepted) on its branch, with no hook
    * run (plumbing: add, write-tree, commit-tree, update-ref). Undefined: nothing changed.
    */
-  async commit(id: string, title: string, hash: string, path: string, base: string): Promise<string | undefined> {
+  async commit(id: string, title: string, hash: string, path: string, base: string, baseTree: string): Promise<string | undefined> {
     await gitOut(path, ['add', '-A']);
     const tree = await gitOut(path, ['write-tree']);
-    if (tree === (await gitOut(path, ['rev-parse', `${base}^{tree}`]))) return undefined;
+    if (tree === baseTree) return undefined;
     const commit = await gitOut(path, ['commit-tree', '--no-gpg-sign', tree, '-p', base, '-F', '-'], { env: this.env, input: taskCommitMessage(id, title, hash) });
     await gitOut(path, ['update-ref', '-m', `orchestrator: ${id}`, `refs/heads/${this.branch(id)}`, commit, base]);
     return commit;
   }
 
-  /** Merges the task's commit into the integration branch, or names the conflict. */
-  async merge(id: string, title: string, hash: string, commit: string): Promise<MergeOutcome> {
+  /**
+   * Merges the task's commit into the integration branch, or names the conflict. `fresh`: the
+   * commit was made by this very attempt, so it cannot be in the branch before the first try.
+   */
+  async merge(id: string, title: string, hash: string, commit: string, fresh = false): Promise<MergeOutcome> {
     const top = this.repo.top;
     for (let i = 0; i < MAX_MERGE_TRIES; i++) {
       const tip = await revParse(top, this.integrationRef);
       if (!tip) throw new Error(`the integration branch ${this.settings.integration} is gone`);
-      if ((await git(top, ['merge-base', '--is-ancestor', commit, tip])).code === 0) {
+      if (!(fresh && i === 0) && (await git(top, ['merge-base', '--is-ancestor', commit, tip])).code === 0) {
         return { merged: true, merge: (await this.findMerge(commit)) ?? commit, already: true };
       }
       const args = ['merge-tree', '--write-tree', '--name-only', '--no-messages', tip, commit];

@@ -44,7 +44,7 @@ export async function worktreeAttempt(
       log(`worktree ${p.path} on ${branch} from ${short(p.base)}${p.recreated ? ` (re-created: ${p.recreated})` : ''}`);
       res = await run(p.cwd);
       if (!res.ok) return res;
-      commit = await ws.commit(def.id, def.title, hash, p.path, p.base);
+      commit = await ws.commit(def.id, def.title, hash, p.path, p.base, p.baseTree);
       if (!commit) {
         log('no changes: nothing to commit or merge');
         await ws.removeWorktree(def.id);
@@ -55,7 +55,7 @@ export async function worktreeAttempt(
       commit = p.commit;
       log(`${short(commit)} was committed by an earlier attempt: merging it without running again`);
     }
-    const m = await ws.merge(def.id, def.title, hash, commit);
+    const m = await ws.merge(def.id, def.title, hash, commit, p.kind === 'run');
     if (!m.merged) {
       log(`${m.reason}; worktree and branch ${branch} kept (orchestrator retry ${def.id} re-creates them on the integration tip)`);
       return {
