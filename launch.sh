@@ -21,13 +21,28 @@ ORCH="$ROOT/bin/orchestrator"
 
 say() { printf '%s\n' "$*" >&2; }
 
-# npm ci when node_modules is missing or older than the lockfile; build when dist is stale.
+# Whether node_modules holds every package of the lockfile at its locked version (optional,
+# platform-specific packages aside). Compares contents, not file times: a checkout or merge that
+# rewrites an unchanged lockfile must not reinstall everything.
+deps_current() {
+  (cd "$ROOT" && node -e '
+    const fs = require("fs");
+    const { packages } = JSON.parse(fs.readFileSync("package-lock.json", "utf8"));
+    for (const [path, meta] of Object.entries(packages)) {
+      if (!path || meta.optional || meta.link) continue;
+      let version;
+      try { version = JSON.parse(fs.readFileSync(path + "/package.json", "utf8")).version; } catch { process.exit(1); }
+      if (version !== meta.version) process.exit(1);
+    }') 2>/dev/null
+}
+
+# npm ci when node_modules lacks a locked package; build when dist is stale.
 ensure_ready() {
   if ! command -v node >/dev/null 2>&1; then
     say "launch.sh: Node.js 20 or newer is needed (https://nodejs.org or your package manager)."
     exit 2
   fi
-  if [[ ! -d "$ROOT/node_modules" || "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]]; then
+  if [[ ! -d "$ROOT/node_modules" ]] || ! deps_current; then
     say "launch.sh: installing dependencies (npm ci)…"
     (cd "$ROOT" && npm ci --no-audit --no-fund) >&2 || { say "launch.sh: npm ci failed"; exit 2; }
   fi
@@ -71,10 +86,15 @@ choose() {
     8|reset) ensure_ready; exec "$ORCH" reset "$@" ;;
     test)
       ensure_ready
-      # With no arguments: the whole suite (spec files are named here, not in .mocharc.json,
-      # so that `npx mocha test/one.test.ts` runs just that file).
-      if [[ $# -eq 0 ]]; then set -- 'test/**/*.test.ts'; fi
-      cd "$ROOT" && exec npx mocha "$@"
+      cd "$ROOT" || exit 2
+      # With no arguments: the static checks (tests type-checked, the layers of ARCHITECTURE.md),
+      # then the whole suite (spec files are named here, not in .mocharc.json, so that
+      # `npx mocha test/unit/one.test.ts` runs just that file).
+      if [[ $# -eq 0 ]]; then
+        npm run --silent check || { say "launch.sh: static checks failed (npm run check)"; exit 1; }
+        set -- 'test/**/*.test.ts'
+      fi
+      exec npx mocha "$@"
       ;;
     bench) ensure_ready; cd "$ROOT" && exec node dist/bench/run.js "$@" ;;
     q|quit) exit 0 ;;

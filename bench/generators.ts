@@ -2,8 +2,8 @@
  * The workloads, generated from a seed so that every run measures the same graphs.
  * Ids are zero-padded so that plan order, Makefile order and sorted order agree.
  */
-import { loadPlan } from '../orchestrator/plan.js';
-import { DEFAULT_PLAN } from '../orchestrator/paths.js';
+import { loadPlan } from '../orchestrator/run-dir/load-plan.js';
+import { DEFAULT_PLAN } from '../orchestrator/run-dir/paths.js';
 import { intBetween, mulberry32, type Rng } from './rng.js';
 import { task, type BenchTask, type Workload } from './workload.js';
 

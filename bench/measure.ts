@@ -6,7 +6,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { CLI_BIN, PACKAGE_ROOT, runPaths } from '../orchestrator/paths.js';
+import { CLI_BIN, PACKAGE_ROOT, runPaths } from '../orchestrator/run-dir/paths.js';
 import { readEvents } from '../state/events.js';
 import { TreeSampler } from './proc-sampler.js';
 import { dispatchOverheads, innerMakespan, type Sample } from './stats.js';

@@ -4,7 +4,7 @@
  * processes (picked by name) also get their PSS read from smaps_rollup. Peaks are kept.
  */
 import { readFileSync } from 'node:fs';
-import { descendants } from '../workers/process-tree.js';
+import { descendants } from '../workers/os/process-tree.js';
 
 const MiB = 1 << 20;
 

@@ -8,8 +8,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { prepareRun } from '../orchestrator/run-setup.js';
-import { workerArgs } from '../orchestrator/worker-process.js';
+import { prepareRun } from '../orchestrator/run-dir/run-setup.js';
+import { workerArgs } from '../orchestrator/supervisors/worker-process.js';
 import { writePlan } from './emit.js';
 import { SUITE } from './suite.js';
 

@@ -17,9 +17,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI_JS, runPaths } from '../orchestrator/paths.js';
-import { findByEnv } from '../workers/process-tree.js';
-import { liveHolder } from '../orchestrator/roles.js';
+import { CLI_JS, runPaths } from '../orchestrator/run-dir/paths.js';
+import { findByEnv } from '../workers/os/process-tree.js';
+import { liveHolder } from '../orchestrator/supervisors/roles.js';
 import { readEvents } from '../state/events.js';
 import { FileStateStore } from '../state/store.js';
 

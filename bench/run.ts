@@ -6,7 +6,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PACKAGE_ROOT } from '../orchestrator/paths.js';
+import { PACKAGE_ROOT } from '../orchestrator/run-dir/paths.js';
 import { writeMakefile, writePlan } from './emit.js';
 import { AGENTS, MAKE_MISSING, makeVersion, runMake, runOrchestrator } from './measure.js';
 import { recoverySample, type RecoverySample } from './recovery.js';

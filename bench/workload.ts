@@ -2,7 +2,7 @@
  * A benchmark workload: a task graph with a nominal duration per task, the same graph given
  * to the orchestrator (as a plan) and to GNU make (as a Makefile). Pure data and arithmetic.
  */
-import { buildGraph, criticalPath, lowerBound, priorities } from '../orchestrator/graph.js';
+import { buildGraph, criticalPath, lowerBound, priorities } from '../orchestrator/core/graph/graph.js';
 
 export interface BenchTask {
   id: string;

@@ -15,11 +15,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { buildGraph, topoOrder } from '../orchestrator/graph.js';
-import { loadPlan } from '../orchestrator/plan.js';
-import { DEFAULT_PLAN } from '../orchestrator/paths.js';
-import { TaskWorkspaces } from '../orchestrator/workspace/task-workspace.js';
-import { openRunRepo } from '../orchestrator/workspace/repo.js';
+import { buildGraph, topoOrder } from '../orchestrator/core/graph/graph.js';
+import { loadPlan } from '../orchestrator/run-dir/load-plan.js';
+import { DEFAULT_PLAN } from '../orchestrator/run-dir/paths.js';
+import { TaskWorkspaces } from '../orchestrator/run-dir/task-workspace.js';
+import { openRunRepo } from '../orchestrator/run-dir/git-repo.js';
 import { median } from './stats.js';
 
 function arg(name: string, dflt: string): string {

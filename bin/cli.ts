@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { renderError } from '../orchestrator/errors.js';
-import { PACKAGE_ROOT } from '../orchestrator/paths.js';
+import { renderError } from './render-error.js';
+import { PACKAGE_ROOT } from '../orchestrator/run-dir/paths.js';
 import { endQuietlyOnBrokenPipe } from './broken-pipe.js';
 import { registerDashboardCommand } from './commands/dashboard-command.js';
 import { registerKeepAliveCommands } from './commands/keep-alive-commands.js';

@@ -28,7 +28,7 @@
  */
 import { closeSync, fstatSync, linkSync, openSync, readdirSync, rmdirSync, statSync, unlinkSync, utimesSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { processExists } from './process-exists.js';
+import { processExists } from '../workers/os/process-exists.js';
 
 export const STALE_MS = 2000;
 const MIN_RETRY_MS = 1;

@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { StateError } from '../orchestrator/errors.js';
+import { StateError } from './errors.js';
 import { journalName, readJournal } from './journal.js';
 import { StateLock } from './lock.js';
 import { applyOps } from './ops.js';

@@ -6,9 +6,9 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync, unlinkSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import { StateError } from '../orchestrator/errors.js';
+import { StateError } from './errors.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { processExists } from './process-exists.js';
+import { processExists } from '../workers/os/process-exists.js';
 import { journalName } from './journal.js';
 import { STATE_SCHEMA, stateSchemas, type Snapshot, type State } from './schema.js';
 

@@ -13,7 +13,7 @@
  */
 import { appendFileSync, close, closeSync, existsSync, fdatasync, mkdirSync, open, openSync, truncateSync, watch, writeSync, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
-import { StateError } from '../orchestrator/errors.js';
+import { StateError } from './errors.js';
 import type { RunEvent } from './events.js';
 import { journalName, readJournal, type JournalEntry } from './journal.js';
 import { StateLock } from './lock.js';

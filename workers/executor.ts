@@ -15,9 +15,9 @@ import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import type * as Pty from 'node-pty';
-import type { Command } from '../orchestrator/plan-types.js';
-import { groupAlive, signalGroup, trackGroup, untrackGroup } from './process-groups.js';
-import { commandArgv, simpleArgv } from './simple-command.js';
+import type { Command } from '../orchestrator/core/plan/plan-types.js';
+import { groupAlive, signalGroup, trackGroup, untrackGroup } from './os/process-groups.js';
+import { commandArgv, simpleArgv } from './os/simple-command.js';
 
 /** node-pty is loaded by the first task that wants a terminal, not by every worker. */
 let ptyModule: typeof Pty | undefined;

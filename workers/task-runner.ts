@@ -3,7 +3,7 @@
  * environment. Every attempt's output is appended to logs/tasks/<ID>.log under a header.
  */
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import type { TaskDef } from '../orchestrator/plan-types.js';
+import type { TaskDef } from '../orchestrator/core/plan/plan-types.js';
 import { execute, type ExecResult } from './executor.js';
 import { OutputTail } from './output-tail.js';
 

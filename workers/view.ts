@@ -2,7 +2,7 @@
  * What a worker group shows while it works. The plain view prints prefixed lines (logs, pipes,
  * non-TTY panes); the grid view (quad panes) draws the agents in a 2×2 grid.
  */
-import type { TaskDef } from '../orchestrator/plan-types.js';
+import type { TaskDef } from '../orchestrator/core/plan/plan-types.js';
 
 export interface GroupView {
   groupStarted(quad: number, agents: readonly string[]): void;

@@ -5,22 +5,22 @@
  */
 import { appendFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { buildContext, type RunContext } from '../orchestrator/context.js';
-import { Draft, transact } from '../orchestrator/draft.js';
-import { agentsOfQuad } from '../orchestrator/default-agents.js';
-import { groupStarted, groupStopped } from '../orchestrator/lifecycle.js';
-import type { Plan } from '../orchestrator/plan-types.js';
-import { runPaths, type RunPaths } from '../orchestrator/paths.js';
-import { readRunPlan } from '../orchestrator/run-plan.js';
-import { claimFor, expireLeases, finish, heartbeat, started, type Claim } from '../orchestrator/transitions.js';
-import { heartbeatEveryMs } from '../orchestrator/health.js';
+import { buildContext, type RunContext } from '../orchestrator/core/graph/context.js';
+import { Draft, transact } from '../orchestrator/core/run/draft.js';
+import { agentsOfQuad } from '../orchestrator/core/plan/default-agents.js';
+import { groupStarted, groupStopped } from '../orchestrator/core/run/lifecycle.js';
+import type { Plan } from '../orchestrator/core/plan/plan-types.js';
+import { runPaths, type RunPaths } from '../orchestrator/run-dir/paths.js';
+import { readRunPlan } from '../orchestrator/run-dir/run-plan.js';
+import { claimFor, expireLeases, finish, heartbeat, started, type Claim } from '../orchestrator/core/run/transitions.js';
+import { heartbeatEveryMs } from '../orchestrator/core/supervision/health.js';
 import type { FileStateStore } from '../state/store.js';
 import type { State } from '../state/schema.js';
-import { appendEvent, runStore } from '../orchestrator/run-store.js';
-import { signalGroup } from './process-groups.js';
+import { appendEvent, runStore } from '../orchestrator/run-dir/run-store.js';
+import { signalGroup } from './os/process-groups.js';
 import { runAttempt } from './task-runner.js';
-import { TaskWorkspaces } from '../orchestrator/workspace/task-workspace.js';
-import { worktreeAttempt } from '../orchestrator/workspace/worktree-attempt.js';
+import { TaskWorkspaces } from '../orchestrator/run-dir/task-workspace.js';
+import { worktreeAttempt } from './worktree-attempt.js';
 import type { GroupView } from './view.js';
 
 /**

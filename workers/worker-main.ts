@@ -3,9 +3,7 @@
  * (a tmux pane or session being killed) end every task tree this process started, hand the
  * running tasks back to the run, and exit.
  */
-import { tuneHeapForLongRun } from '../orchestrator/heap-tuning.js';
-import { resolveRunDir } from '../orchestrator/paths.js';
-import { endAllGroups, killAllGroupsNow } from './process-groups.js';
+import { endAllGroups, killAllGroupsNow } from './os/process-groups.js';
 import { PlainView, type GroupView } from './view.js';
 import { WorkerGroup } from './worker-group.js';
 
@@ -13,13 +11,6 @@ export interface WorkerMainOptions {
   runDir: string;
   quad: number;
   view?: GroupView;
-}
-
-/** `orchestrator worker` as both entries run it: the grid view in a terminal (a quad pane), plain lines otherwise. */
-export async function workerCommand(o: { quad: number; runDir?: string; plain?: boolean }): Promise<number> {
-  tuneHeapForLongRun();
-  const view = !o.plain && process.stdout.isTTY ? new (await import('../panes/quad-view.js')).QuadView(process.stdout) : undefined;
-  return workerMain({ runDir: resolveRunDir(o.runDir), quad: o.quad, view });
 }
 
 export async function workerMain(o: WorkerMainOptions): Promise<number> {

@@ -1,7 +1,7 @@
 /** dashboard: the live view of a run, from any terminal (monitoring mode). */
 import type { Command } from 'commander';
-import { UsageError } from '../../orchestrator/errors.js';
-import { resolveRunDir } from '../../orchestrator/paths.js';
+import { UsageError } from '../../orchestrator/core/errors.js';
+import { resolveRunDir } from '../../orchestrator/run-dir/paths.js';
 
 export function registerDashboardCommand(program: Command): void {
   program
@@ -14,7 +14,7 @@ export function registerDashboardCommand(program: Command): void {
         throw new UsageError('the dashboard needs a terminal; for scripts use `orchestrator status` (or `status --json`)');
       }
       // Loaded on demand: blessed-contrib takes a tenth of a second to load, other commands do not need it.
-      const { runDashboard } = await import('../../panes/dashboard/run-dashboard.js');
+      const { runDashboard } = await import('../../panes/dashboard/view/run-dashboard.js');
       await runDashboard({ runDir: resolveRunDir(o.runDir), gpu: o.gpu === false ? false : undefined, ownExit: true }).done;
     });
 }

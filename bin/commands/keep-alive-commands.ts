@@ -1,7 +1,7 @@
 /** keep-alive (the monitor as its own process) and ha (high-availability mode); implementations load when run. */
 import { Option, type Command } from 'commander';
-import { tuneHeapForLongRun } from '../../orchestrator/heap-tuning.js';
-import { resolveRunDir } from '../../orchestrator/paths.js';
+import { tuneHeapForLongRun } from '../../workers/os/heap-tuning.js';
+import { resolveRunDir } from '../../orchestrator/run-dir/paths.js';
 import { INTERVAL_HELP, intervalOption, type RunCommandOptions, withRunOptions } from './options.js';
 
 export function registerKeepAliveCommands(program: Command): void {
@@ -13,7 +13,7 @@ export function registerKeepAliveCommands(program: Command): void {
     .addOption(new Option('--with-control', 'also keep the control process of `orchestrator ha` alive').hideHelp())
     .action(async (o: { runDir?: string; interval?: number; withControl?: boolean }) => {
       tuneHeapForLongRun();
-      const { keepAliveMain } = await import('../../orchestrator/keep-alive-main.js');
+      const { keepAliveMain } = await import('../../orchestrator/modes/keep-alive-main.js');
       process.exitCode = await keepAliveMain({ runDir: resolveRunDir(o.runDir), intervalMs: o.interval, withControl: o.withControl });
     });
 
@@ -23,7 +23,7 @@ export function registerKeepAliveCommands(program: Command): void {
     .addOption(new Option('--control', 'take over as the control process of a run already going').hideHelp())
     .action(async (plan: string | undefined, o: RunCommandOptions & { control?: boolean }) => {
       tuneHeapForLongRun();
-      const { haMain } = await import('../../orchestrator/ha.js');
+      const { haMain } = await import('../../orchestrator/modes/ha.js');
       process.exitCode = await haMain({ plan, runDir: resolveRunDir(o.runDir), agents: o.agents, quads: o.quads, fresh: o.fresh, intervalMs: o.interval, control: o.control });
     });
 }

@@ -3,9 +3,9 @@
  * shared.ts (which opens runs) so that registering the commands loads nothing heavy.
  */
 import type { Command } from 'commander';
-import { parseDuration } from '../../orchestrator/duration.js';
-import { UsageError } from '../../orchestrator/errors.js';
-import { INTERVAL_MAX_MS, INTERVAL_MIN_MS } from '../../orchestrator/health.js';
+import { parseDuration } from '../../orchestrator/core/text/duration.js';
+import { UsageError } from '../../orchestrator/core/errors.js';
+import { INTERVAL_MAX_MS, INTERVAL_MIN_MS } from '../../orchestrator/core/supervision/health.js';
 
 export function intOption(name: string, min: number, max: number): (v: string) => number {
   return (v: string) => {

@@ -3,11 +3,11 @@
  * Implementations (tmux, execa, the dashboard) load when their command runs.
  */
 import type { Command } from 'commander';
-import { UsageError } from '../../orchestrator/errors.js';
-import { tuneHeapForLongRun } from '../../orchestrator/heap-tuning.js';
-import { resolveRunDir, runPaths } from '../../orchestrator/paths.js';
-import type { ControlRun } from '../../panes/control.js';
-import { parseSize } from '../../panes/layout.js';
+import { UsageError } from '../../orchestrator/core/errors.js';
+import { tuneHeapForLongRun } from '../../workers/os/heap-tuning.js';
+import { resolveRunDir, runPaths } from '../../orchestrator/run-dir/paths.js';
+import type { ControlRun } from '../../panes/control/control.js';
+import { parseSize } from '../../panes/tmux/layout.js';
 import { intOption, type RunCommandOptions, withRunOptions } from './options.js';
 
 const SESSION_HELP = 'tmux session name (default: $ORCHESTRATOR_SESSION or "orchestrator")';
@@ -29,7 +29,7 @@ export function registerPaneCommands(program: Command): void {
     .option('--size <COLSxROWS>', 'window size while detached (default: this terminal\'s, else 80x24)', sizeOption)
     .action(async (plan: string | undefined, o: RunCommandOptions & { attach?: boolean; session?: string; socket?: string; size?: { width: number; height: number } }) => {
       const { interval, ...rest } = o;
-      const { launchMain } = await import('../../panes/launch.js');
+      const { launchMain } = await import('../../panes/tmux/launch.js');
       process.exitCode = await launchMain({ ...rest, plan, runDir: resolveRunDir(o.runDir), intervalMs: interval });
     });
 
@@ -39,7 +39,7 @@ export function registerPaneCommands(program: Command): void {
     .option('--session <name>', SESSION_HELP)
     .option('--socket <name>', SOCKET_HELP)
     .action(async (o: { session?: string; socket?: string }) => {
-      const [{ Tmux }, { sessionFlags }] = await Promise.all([import('../../panes/tmux.js'), import('../../panes/launch.js')]);
+      const [{ Tmux }, { sessionFlags }] = await Promise.all([import('../../panes/tmux/tmux.js'), import('../../panes/tmux/launch.js')]);
       const tmux = Tmux.fromEnv(o);
       await tmux.ensureAvailable();
       if (!(await tmux.hasSession())) throw new UsageError(`no tmux session '${tmux.session}' is running${tmux.socket ? ` on socket ${tmux.socket}` : ''}; start one with: orchestrator launch${sessionFlags(tmux)}`);
@@ -57,7 +57,7 @@ export function registerPaneCommands(program: Command): void {
     .option('--run-dir <dir>', 'run directory (its recorded session is used when no session is named)')
     .option('--grace <ms>', 'how long processes get to stop cleanly before SIGKILL', intOption('--grace', 0, 60_000), 4000)
     .action(async (o: { session?: string; socket?: string; runDir?: string; grace: number }) => {
-      const { stopMain } = await import('../../panes/tmux-stop.js');
+      const { stopMain } = await import('../../panes/tmux/tmux-stop.js');
       process.exitCode = await stopMain({ paths: runPaths(resolveRunDir(o.runDir)), session: o.session, socket: o.socket, graceMs: o.grace });
     });
 
@@ -71,8 +71,8 @@ export function registerPaneCommands(program: Command): void {
     .action(async (o: { runDir?: string; session?: string; socket?: string; plain?: boolean }) => {
       tuneHeapForLongRun();
       // The dashboard on a terminal; it falls back to the plain view by itself without one.
-      const { controlMain } = await import('../../panes/control.js');
-      const Dashboard = o.plain ? undefined : (await import('../../panes/dashboard/dashboard-control-view.js')).DashboardControlView;
+      const { controlMain } = await import('../../panes/control/control.js');
+      const Dashboard = o.plain ? undefined : (await import('../../panes/dashboard/view/dashboard-control-view.js')).DashboardControlView;
       const view = Dashboard && ((run: ControlRun) => new Dashboard(run.paths.runDir, run.plan));
       process.exitCode = await controlMain({ runDir: resolveRunDir(o.runDir), session: o.session, socket: o.socket, view });
     });

@@ -3,8 +3,8 @@
  * command runs: the `run` process then holds only what a run needs (no tmux, no dashboard).
  */
 import type { Command } from 'commander';
-import { tuneHeapForLongRun } from '../../orchestrator/heap-tuning.js';
-import { resolveRunDir } from '../../orchestrator/paths.js';
+import { tuneHeapForLongRun } from '../../workers/os/heap-tuning.js';
+import { resolveRunDir } from '../../orchestrator/run-dir/paths.js';
 import { intOption, type RunCommandOptions, withRunOptions } from './options.js';
 
 export function registerRunCommands(program: Command): void {
@@ -13,7 +13,7 @@ export function registerRunCommands(program: Command): void {
     .description('run a plan in this terminal: the worker groups as child processes'))
     .action(async (plan: string | undefined, o: RunCommandOptions) => {
       tuneHeapForLongRun();
-      const { runMain } = await import('../../orchestrator/run.js');
+      const { runMain } = await import('../../orchestrator/modes/run.js');
       process.exitCode = await runMain({ plan, runDir: resolveRunDir(o.runDir), agents: o.agents, quads: o.quads, fresh: o.fresh, intervalMs: o.interval });
     });
 
@@ -24,7 +24,7 @@ export function registerRunCommands(program: Command): void {
     .option('--run-dir <dir>', 'run directory')
     .option('--plain', 'plain prefixed lines even on a terminal')
     .action(async (o: { quad: number; runDir?: string; plain?: boolean }) => {
-      const { workerCommand } = await import('../../workers/worker-main.js');
+      const { workerCommand } = await import('./worker-command.js');
       process.exitCode = await workerCommand(o);
     });
 }

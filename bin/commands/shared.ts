@@ -1,13 +1,13 @@
 /** Helpers the subcommands share: opening a run's store, checking leases. */
-import { buildContext, type RunContext } from '../../orchestrator/context.js';
-import { Draft, transact } from '../../orchestrator/draft.js';
-import { resolveRunDir, runPaths, type RunPaths } from '../../orchestrator/paths.js';
-import { readRunPlan } from '../../orchestrator/run-setup.js';
-import { expireLeases } from '../../orchestrator/transitions.js';
-import type { Plan } from '../../orchestrator/plan-types.js';
+import { buildContext, type RunContext } from '../../orchestrator/core/graph/context.js';
+import { Draft, transact } from '../../orchestrator/core/run/draft.js';
+import { resolveRunDir, runPaths, type RunPaths } from '../../orchestrator/run-dir/paths.js';
+import { readRunPlan } from '../../orchestrator/run-dir/run-setup.js';
+import { expireLeases } from '../../orchestrator/core/run/transitions.js';
+import type { Plan } from '../../orchestrator/core/plan/plan-types.js';
 import type { FileStateStore } from '../../state/store.js';
-import { runStore } from '../../orchestrator/run-store.js';
-import { signalGroup } from '../../workers/process-groups.js';
+import { runStore } from '../../orchestrator/run-dir/run-store.js';
+import { signalGroup } from '../../workers/os/process-groups.js';
 
 export interface OpenRun {
   paths: RunPaths;

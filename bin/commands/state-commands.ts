@@ -1,10 +1,10 @@
 /** validate, status, retry, reset, state recover; implementations load when their command runs. */
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { formatDuration } from '../../orchestrator/duration.js';
-import { resolveRunDir, runPaths } from '../../orchestrator/paths.js';
-import { UsageError } from '../../orchestrator/errors.js';
-import { agentsOfQuad } from '../../orchestrator/default-agents.js';
+import { formatDuration } from '../../orchestrator/core/text/duration.js';
+import { resolveRunDir, runPaths } from '../../orchestrator/run-dir/paths.js';
+import { UsageError } from '../../orchestrator/core/errors.js';
+import { agentsOfQuad } from '../../orchestrator/core/plan/default-agents.js';
 
 const say = (l = '') => process.stdout.write(l + '\n');
 
@@ -15,7 +15,7 @@ export function registerStateCommands(program: Command): void {
     .argument('[plan]', 'plan file (YAML or JSON); default: the bundled avatar-platform plan')
     .action(async (planFile?: string) => {
       const [{ loadPlan }, { buildContext }, { pathText, table }] = await Promise.all([
-        import('../../orchestrator/plan.js'), import('../../orchestrator/context.js'), import('../../orchestrator/report.js'),
+        import('../../orchestrator/run-dir/load-plan.js'), import('../../orchestrator/core/graph/context.js'), import('../../orchestrator/core/text/report.js'),
       ]);
       const plan = loadPlan(planFile);
       const ctx = buildContext(plan);
@@ -36,7 +36,7 @@ export function registerStateCommands(program: Command): void {
     .option('--run-dir <dir>', 'run directory (default: $ORCHESTRATOR_RUN_DIR or the current directory)')
     .action(async (o: { json?: boolean; runDir?: string }) => {
       const [{ checkLeases, openRun }, { statusJson, taskTable }, { statusText }, { buildViewModel }] = await Promise.all([
-        import('./shared.js'), import('../../orchestrator/report.js'), import('../../panes/dashboard/status-text.js'), import('../../panes/dashboard/view-model.js'),
+        import('./shared.js'), import('../../orchestrator/core/text/report.js'), import('../../panes/dashboard/view/status-text.js'), import('../../panes/dashboard/model/view-model.js'),
       ]);
       const run = await openRun(o.runDir);
       await checkLeases(run);
@@ -58,7 +58,7 @@ export function registerStateCommands(program: Command): void {
     .argument('<id>', 'task id')
     .option('--run-dir <dir>', 'run directory')
     .action(async (id: string, o: { runDir?: string }) => {
-      const [{ openRun }, { retryTask }, { transact }] = await Promise.all([import('./shared.js'), import('../../orchestrator/lifecycle.js'), import('../../orchestrator/draft.js')]);
+      const [{ openRun }, { retryTask }, { transact }] = await Promise.all([import('./shared.js'), import('../../orchestrator/core/run/lifecycle.js'), import('../../orchestrator/core/run/draft.js')]);
       const run = await openRun(o.runDir);
       const unblocked = await transact(run.store, (d) => {
         try {
@@ -70,7 +70,7 @@ export function registerStateCommands(program: Command): void {
       const g = run.plan.git;
       if (g?.repo && run.ctx.tasks.get(id)?.workspace === 'worktree') {
         // Its next attempt starts from a new worktree on the integration tip, not from the kept one.
-        const { TaskWorkspaces } = await import('../../orchestrator/workspace/task-workspace.js');
+        const { TaskWorkspaces } = await import('../../orchestrator/run-dir/task-workspace.js');
         const ws = new TaskWorkspaces(g.repo, run.plan.name, run.paths.stateDir, g);
         await ws.discard(id);
         say(`removed ${id}'s worktree and branch ${ws.branch(id)}: its next attempt starts from the tip of ${g.integration}`);
@@ -100,7 +100,7 @@ export function registerStateCommands(program: Command): void {
           return;
         }
       }
-      const { moveAside, readRunPlan } = await import('../../orchestrator/run-setup.js');
+      const { moveAside, readRunPlan } = await import('../../orchestrator/run-dir/run-setup.js');
       let git: { top: string; name: string } | undefined;
       try {
         const plan = readRunPlan(paths);
@@ -110,7 +110,7 @@ export function registerStateCommands(program: Command): void {
       }
       if (git) {
         say(`removing the run's task worktrees and task branches in ${git.top}`);
-        const { removeRunWorkspaces, removedText } = await import('../../orchestrator/workspace/repo.js');
+        const { removeRunWorkspaces, removedText } = await import('../../orchestrator/run-dir/git-repo.js');
         say(removedText(await removeRunWorkspaces(git.top, git.name, paths.stateDir)) ?? 'no task worktree or branch was left');
       }
       say(`state moved to ${moveAside(paths.stateDir)}`);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { stringify } from 'yaml';
-import { CLI_JS } from '../../orchestrator/paths.js';
+import { CLI_JS } from '../../orchestrator/run-dir/paths.js';
 import { readEvents, type RunEvent } from '../../state/events.js';
 
 export function tempDir(prefix = 'orch-test-'): string {
@@ -69,4 +69,4 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> 
 }
 
 /** Alive and not a zombie: the one /proc-based check (pid 1 here may never reap an orphan). */
-export { pidAlive } from '../../workers/process-tree.js';
+export { pidAlive } from '../../workers/os/process-tree.js';

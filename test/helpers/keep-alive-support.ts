@@ -7,9 +7,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI_JS } from '../../orchestrator/paths.js';
+import { CLI_JS } from '../../orchestrator/run-dir/paths.js';
 import type { State } from '../../state/schema.js';
-import { cmdline, findByEnv, type Proc } from '../../workers/process-tree.js';
+import { cmdline, findByEnv, type Proc } from '../../workers/os/process-tree.js';
 
 export const MARK = 'ORCH_KEEPALIVE_TEST_MARK';
 

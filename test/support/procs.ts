@@ -1,7 +1,7 @@
 /** Real child processes for the state-store tests: start, wait for a line, kill, wait for exit. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { PACKAGE_ROOT } from '../../orchestrator/paths.js';
+import { PACKAGE_ROOT } from '../../orchestrator/run-dir/paths.js';
 
 const STORE_CHILD = fileURLToPath(new URL('./store-child.ts', import.meta.url));
 

@@ -1,5 +1,5 @@
 /**
- * A real process using a state store, for test/state-store.test.ts and bench/store-cost.ts.
+ * A real process using a state store, for test/system/state-store.test.ts and bench/store-cost.ts.
  * Run with `node --import tsx test/support/store-child.ts MODE DIR [ARGS]`:
  *   increment DIR COUNT LABEL [COMPACT_BYTES]  COUNT transactions, each reading the counter and writing +1
  *   hold-lock DIR                              take the store's lock, say "locked", sleep until killed

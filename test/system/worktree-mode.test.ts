@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { CLI_JS } from '../../orchestrator/paths.js';
+import { CLI_JS } from '../../orchestrator/run-dir/paths.js';
 import { cli, removeDir, tempDir, writePlan, type TaskSpec } from '../helpers/cli.js';
 import { readState } from '../helpers/run-state.js';
 import { sleep } from '../support/procs.js';

@@ -5,8 +5,8 @@ import { conflictMessage, conflictTasks, parseMergeTree, tasksByPath } from '../
 import { gitVersionOk, parseGitVersion } from '../../orchestrator/core/workspace/git-version.js';
 import { branchNameProblem, defaultIntegration, refSafe, taskBranch, taskBranchPrefix, worktreePath } from '../../orchestrator/core/workspace/names.js';
 import { findMergeOf, reconcileBranch } from '../../orchestrator/core/workspace/reconcile.js';
-import { parsePlan } from '../../orchestrator/plan.js';
-import { PlanError } from '../../orchestrator/errors.js';
+import { parsePlan } from '../../orchestrator/run-dir/load-plan.js';
+import { PlanError } from '../../orchestrator/core/errors.js';
 
 const A = 'a'.repeat(40);
 const B = 'b'.repeat(40);

@@ -1,7 +1,7 @@
 /** The dashboard timeline marks worktree mode's merges and conflicts on the attempts that made them. */
 import { expect } from 'chai';
-import { renderGantt } from '../../panes/dashboard/gantt-text.js';
-import { buildTimeline } from '../../panes/dashboard/timeline.js';
+import { renderGantt } from '../../panes/dashboard/view/gantt-text.js';
+import { buildTimeline } from '../../panes/dashboard/model/timeline.js';
 import type { RunEvent } from '../../state/events.js';
 import { emptyState } from '../../state/ops.js';
 

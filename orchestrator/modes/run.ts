@@ -1,0 +1,138 @@
+/**
+ * Single-terminal mode (`orchestrator run`): the worker groups as child processes of this one,
+ * watched by the keep-alive monitor (a crashed or hung group is restarted with backoff, its
+ * tasks requeued at once), progress as one line per event (with a live bar on a TTY), a summary
+ * at the end. Ctrl-C / SIGTERM stops every worker and task tree (no restarts from then on),
+ * records the interruption, exits 130.
+ */
+import { AlertSink } from '../alerts/alert-sink.js';
+import { ChildSupervisor } from '../supervisors/child-supervisor.js';
+import { transact } from '../core/run/draft.js';
+import { UsageError } from '../core/errors.js';
+import { KeepAlive } from '../supervisors/keep-alive.js';
+import { interruptRun } from '../core/run/lifecycle.js';
+import { claimRole, releaseRole } from '../supervisors/roles.js';
+import { followProgress, printSummary } from './run-progress.js';
+import { prepareRun, type RunOptions } from '../run-dir/run-setup.js';
+import type { State } from '../../state/schema.js';
+import type { FileStateStore } from '../../state/store.js';
+
+export interface RunMainOptions extends RunOptions {
+  out?: NodeJS.WriteStream;
+}
+
+/** After the run is over, workers get this long to leave on their own before they are stopped. */
+export const WIND_DOWN_MS = 10_000;
+
+/** A sleep that wake() cuts short. */
+class Pause {
+  private early: (() => void) | undefined;
+
+  for(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => this.end(), ms);
+      this.early = () => {
+        clearTimeout(t);
+        this.early = undefined;
+        resolve();
+      };
+    });
+  }
+
+  wake(): void {
+    this.end();
+  }
+
+  private end(): void {
+    this.early?.();
+  }
+}
+
+export async function interrupt(store: FileStateStore): Promise<void> {
+  await transact(store, interruptRun);
+}
+
+export async function runMain(o: RunMainOptions): Promise<number> {
+  const out = o.out ?? process.stdout;
+  const run = await prepareRun(o);
+  const { plan, store, paths, ctx } = run;
+  const say = (line: string) => out.write(line + '\n');
+  if (run.movedAside) say(`previous state moved to ${run.movedAside}`);
+  for (const note of run.notes) say(note);
+  const first = store.read();
+  say(`${run.resumed ? 'resuming' : 'starting'} ${plan.name}: ${Object.keys(first.tasks).length} tasks, ${plan.agents.length} agents in ${plan.quads.length} quads, run dir ${paths.runDir}`);
+  if (first.meta.status === 'finished') {
+    say('every task is already done (use --fresh to run again)');
+    return finish(run, say);
+  }
+  const claim = await claimRole(paths.stateDir, store.lock, 'keep-alive');
+  if (!claim.ok) throw new UsageError(`a keep-alive monitor (pid ${claim.holder.pid}) already supervises ${paths.runDir}; stop it first or use another --run-dir`);
+
+  const progress = followProgress(store, paths, plan, out);
+  const intervalMs = plan.keepAliveIntervalMs; // --interval, when given, is already in the plan
+  const pause = new Pause();
+  const supervisor = new ChildSupervisor(paths.runDir, () => {
+    monitor.tickSoon();
+    pause.wake(); // the last worker leaving ends the run now, not at the next look
+  });
+  const monitor: KeepAlive = new KeepAlive({
+    store, ctx, supervisor, intervalMs, launch: true,
+    alerts: AlertSink.forRun(paths, plan),
+    onAction: (line) => progress.say(`keep-alive: ${line}`),
+  });
+
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) return;
+    interrupted = true;
+    monitor.stop();
+    progress.say('stopping: ending every task and worker…');
+    void interrupt(store).catch(() => undefined);
+    void supervisor.stopAll(5000);
+  };
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
+
+  monitor.start();
+  await waitForEnd(store, supervisor, monitor, () => interrupted, 2 * intervalMs + 1000, pause);
+  monitor.stop();
+  await monitor.flushAlerts();
+  progress.stop();
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, onSignal);
+  releaseRole(paths.stateDir, 'keep-alive');
+  return finish(run, say);
+}
+
+/**
+ * The run is over when its state says so and every worker has left (stragglers are stopped
+ * after WIND_DOWN_MS). While it is running, it ends early only when no worker is alive and the
+ * monitor has nothing to start for a while (every group given up or stopped).
+ */
+async function waitForEnd(store: FileStateStore, supervisor: ChildSupervisor, monitor: KeepAlive, interrupted: () => boolean, idleMs: number, pause: Pause): Promise<void> {
+  let overSince: number | undefined;
+  let idleSince: number | undefined;
+  for (;;) {
+    await pause.for(100);
+    const alive = supervisor.anyAlive();
+    let s: State | undefined;
+    try {
+      s = store.read();
+    } catch {
+      // Being recovered by the monitor: look again.
+    }
+    if (interrupted() || (s && s.meta.status !== 'running')) {
+      if (!alive) return;
+      overSince ??= Date.now();
+      if (Date.now() - overSince > WIND_DOWN_MS) return void (await supervisor.stopAll(2000));
+      continue;
+    }
+    const waiting = !s || Object.values(s.groups).some((g) => g.status === 'starting' && g.pid === undefined);
+    if (alive || monitor.restartsPending() || waiting) idleSince = undefined;
+    else if (Date.now() - (idleSince ??= Date.now()) > idleMs) return void (await interrupt(store).catch(() => undefined));
+  }
+}
+
+function finish(run: Awaited<ReturnType<typeof prepareRun>>, say: (l: string) => void): number {
+  const code = printSummary(run.store, run.plan, run.paths, say);
+  void run.store.close();
+  return code;
+}

@@ -1,0 +1,184 @@
+/**
+ * Loading a plan: read, parse YAML/JSON with positions, validate with zod, then check the
+ * graph. Every problem is collected (not only the first) and thrown as one PlanError.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { CORE_SCHEMA, load as loadYamlFast } from 'js-yaml';
+import { PlanError, type PlanProblem } from '../core/errors.js';
+import { parseDuration } from '../core/text/duration.js';
+import { planSchema, type RawPlan } from '../core/plan/plan-schema.js';
+import { checkPlan, MAX_QUADS } from '../core/plan/plan-checks.js';
+import { describeIssue, syntaxProblems } from '../core/plan/plan-issues.js';
+import { Locator } from '../core/plan/plan-locate.js';
+import { yamlReader } from '../core/plan/yaml-reader.js';
+import { DEFAULT_AGENTS, DEFAULT_QUADS, quadNames } from '../core/plan/default-agents.js';
+import type { GitSettings, Plan, TaskDef } from '../core/plan/plan-types.js';
+import { defaultIntegration } from '../core/workspace/names.js';
+import { DEFAULT_IDENTITY, parseIdentity } from '../core/workspace/commit-message.js';
+import { DEFAULT_PLAN } from './paths.js';
+
+export { MAX_QUADS };
+export const MAX_PLAN_BYTES = 8 * 1024 * 1024;
+/** Alias expansions allowed (weighted by what each alias expands to): stops "billion laughs". */
+const MAX_ALIASES = 1000;
+export const DEFAULT_TIMEOUT_MS = 10 * 60_000;
+export const DEFAULT_KEEPALIVE_MS = 2000;
+
+export function loadPlan(file: string = DEFAULT_PLAN): Plan {
+  const abs = resolve(file);
+  let text: string;
+  try {
+    const size = statSync(abs).size;
+    if (size > MAX_PLAN_BYTES) {
+      throw new PlanError([{ file: abs, message: `the file is ${size} bytes; plans are limited to ${MAX_PLAN_BYTES} bytes` }]);
+    }
+    text = readFileSync(abs, 'utf8');
+  } catch (e) {
+    if (e instanceof PlanError) throw e;
+    throw new PlanError([{ file: abs, message: `cannot read the plan: ${(e as Error).message}` }]);
+  }
+  return parsePlan(text, abs);
+}
+
+/** Parses and validates plan text; `file` only labels messages and resolves nothing. */
+export function parsePlan(text: string, file: string): Plan {
+  return parseFast(text, file) ?? parseYaml(text, file);
+}
+
+/**
+ * The `yaml` parser keeps positions for precise messages but costs about 100 µs per task (1 s
+ * for 10 000); JSON.parse and js-yaml cost a tenth of that or less. Positions only matter when
+ * something is wrong, so a plan that validates is taken from here, and any plan with a problem
+ * (or anything unusual: aliases, custom tags, duplicate keys) is read again through `yaml` for
+ * its messages. (In JSON a repeated key is last-wins, as in JSON.parse.)
+ */
+function parseFast(text: string, file: string): Plan | undefined {
+  let raw: unknown;
+  try {
+    raw = /^\s*\{/.test(text) ? JSON.parse(text) : loadYamlFast(text, { schema: CORE_SCHEMA, json: false });
+  } catch {
+    return undefined;
+  }
+  if (hasSharedNodes(raw)) return undefined;
+  const parsed = planSchema.safeParse(raw);
+  if (!parsed.success || checkPlan(raw, { at: (_p, message) => ({ file, message }), lineOf: () => undefined }).length) return undefined;
+  return normalise(parsed.data, file);
+}
+
+/**
+ * js-yaml resolves an alias to the same object: a node reached twice means aliases, which the
+ * full parser weighs against its expansion limit ("billion laughs") — leave those to it.
+ */
+function hasSharedNodes(root: unknown): boolean {
+  const seen = new Set<object>();
+  const stack: unknown[] = [root];
+  while (stack.length) {
+    const v = stack.pop();
+    if (v === null || typeof v !== 'object') continue;
+    if (seen.has(v)) return true;
+    seen.add(v);
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push(child);
+  }
+  return false;
+}
+
+/** The full parser (positions for every message); also what the fast path is checked against. */
+export function parseYaml(text: string, file: string): Plan {
+  const { LineCounter, parseDocument } = yamlReader();
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const loc = new Locator(doc, lines, file);
+  if (doc.errors.length) throw new PlanError(syntaxProblems(doc, text, loc));
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (e) {
+    throw new PlanError([{ file, message: `the YAML cannot be expanded: ${(e as Error).message} (aliases may expand to at most ${MAX_ALIASES} nodes)` }]);
+  }
+  const parsed = planSchema.safeParse(raw);
+  const problems: PlanProblem[] = parsed.success ? [] : parsed.error.issues.flatMap((i) => describeIssue(i, loc, raw));
+  problems.push(...checkPlan(raw, loc));
+  if (problems.length || !parsed.success) throw new PlanError(inFileOrder(problems));
+  return normalise(parsed.data, file);
+}
+
+/** Problems as they appear in the file (whole-file ones first), so the list reads top to bottom. */
+function inFileOrder(problems: PlanProblem[]): PlanProblem[] {
+  return problems
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => (a.p.line ?? 0) - (b.p.line ?? 0) || (a.p.col ?? 0) - (b.p.col ?? 0) || a.i - b.i)
+    .map(({ p }) => p);
+}
+
+function normalise(raw: RawPlan, file: string): Plan {
+  const agents = (raw.agents ?? DEFAULT_AGENTS).map((a) => ({ name: a.name, quad: a.quad, roles: a.roles ?? [] }));
+  // Agents without a quads list: the quads are 1..the highest one they name.
+  const highest = Math.max(1, ...agents.map((a) => a.quad));
+  const quads = raw.quads ?? quadNames(DEFAULT_QUADS, raw.agents ? highest : DEFAULT_QUADS.length);
+  const defTimeout = parseDuration(raw.defaults?.timeout) ?? DEFAULT_TIMEOUT_MS;
+  const defRetries = raw.defaults?.retries ?? 0;
+  const tasks: TaskDef[] = raw.tasks.map((t, index) => ({
+    id: t.id,
+    title: t.title ?? t.id,
+    needs: t.needs ?? [],
+    ...(t.role !== undefined && { role: t.role }),
+    run: t.run,
+    ...(t.verify !== undefined && { verify: t.verify }),
+    env: Object.fromEntries(Object.entries(t.env ?? {}).map(([k, v]) => [k, String(v)])),
+    timeoutMs: parseDuration(t.timeout) ?? defTimeout,
+    retries: t.retries ?? defRetries,
+    pty: t.pty ?? false,
+    index,
+    ...(t.estimate !== undefined && { estimateMs: parseDuration(t.estimate)! }),
+    ...((t.workspace ?? raw.workspace) === 'worktree' && { workspace: 'worktree' as const }),
+  }));
+  const git = gitSettings(raw, tasks);
+  return {
+    version: 1,
+    name: raw.name,
+    ...(raw.description !== undefined && { description: raw.description }),
+    workdir: raw.workdir ?? '.',
+    quads,
+    agents,
+    tasks,
+    keepAliveIntervalMs: parseDuration(raw.keep_alive?.interval) ?? DEFAULT_KEEPALIVE_MS,
+    ...(raw.alert_command !== undefined && { alertCommand: raw.alert_command }),
+    ...(git && { git }),
+    file,
+  };
+}
+
+/** Worktree mode's settings, only when some task runs in a worktree. */
+function gitSettings(raw: RawPlan, tasks: TaskDef[]): GitSettings | undefined {
+  if (!tasks.some((t) => t.workspace === 'worktree')) return undefined;
+  const g = raw.git === 'init' ? { init: true } : raw.git;
+  return {
+    init: g?.init ?? false,
+    integration: raw.integration ?? defaultIntegration(raw.name),
+    author: (g?.author !== undefined && parseIdentity(g.author)) || DEFAULT_IDENTITY,
+  };
+}
+
+/**
+ * A problem with worktree mode found when a run starts (the workdir is no repository), placed
+ * on the `workspace: worktree` that asks for it: the plan's own, else the first task's.
+ */
+export function workspaceProblem(file: string, message: string): PlanProblem {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return { file, message };
+  }
+  const { LineCounter, parseDocument } = yamlReader();
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines });
+  const tasks = doc.getIn(['tasks']) as { items?: unknown[] } | undefined;
+  let path: (string | number)[] = ['workspace'];
+  if (doc.getIn(['workspace']) !== 'worktree') {
+    const i = (tasks?.items ?? []).findIndex((_t, k) => doc.getIn(['tasks', k, 'workspace']) === 'worktree');
+    if (i >= 0) path = ['tasks', i, 'workspace'];
+  }
+  return new Locator(doc, lines, file).at(path, message);
+}

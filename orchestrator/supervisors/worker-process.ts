@@ -1,0 +1,58 @@
+/** Starting a worker group as a child process of the built CLI, and finding what a dead one left. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../run-dir/paths.js';
+import { cmdline, descendants, endProcesses, findByEnv, pidAlive, readProcTable, type Proc, type ProcTable } from '../../workers/os/process-tree.js';
+
+/** The workers' lean entry (same arguments as `orchestrator worker`; its name ends in cli.js). */
+export const WORKER_JS = join(PACKAGE_ROOT, 'dist', 'bin', 'worker-cli.js');
+/**
+ * A small young generation: a worker's live heap is a few MB, and V8's default semi-spaces
+ * let each of the run's processes grow by about 25 MB of RSS it never needs.
+ */
+export const WORKER_NODE_FLAGS = ['--max-semi-space-size=2'];
+
+/** Set for every worker (and so every task) of a run: lets the monitor find a dead group's leftovers. */
+export const RUN_DIR_ENV = 'ORCHESTRATOR_RUN_DIR';
+
+/** Node's arguments for a worker group; `plain` for a child process (a tmux pane gets the grid view). */
+export function workerArgs(runDir: string, quad: number, plain = true): string[] {
+  return [...WORKER_NODE_FLAGS, WORKER_JS, 'worker', '--quad', String(quad), '--run-dir', runDir, ...(plain ? ['--plain'] : [])];
+}
+
+/** Whether a command line is this run's worker for `quad` (to adopt it after a monitor restart). */
+export function isWorkerCommand(argv: readonly string[], runDir: string, quad: number): boolean {
+  const i = argv.indexOf('worker');
+  if (i < 0 || !argv[i - 1]?.endsWith('cli.js')) return false;
+  const opt = (name: string) => argv[argv.indexOf(name, i) + 1];
+  return argv.includes('--quad', i) && opt('--quad') === String(quad) && opt('--run-dir') === runDir;
+}
+
+/** Whether `pid` is alive and this run's worker for `quad` (not a reused pid). */
+export function isRunWorker(pid: number, runDir: string, quad: number): boolean {
+  return pidAlive(pid) && isWorkerCommand(cmdline(pid), runDir, quad);
+}
+
+export function spawnWorker(runDir: string, quad: number, stdio: 'ignore' | 'inherit' = 'ignore'): ChildProcess {
+  return spawn(process.execPath, workerArgs(runDir, quad), {
+    stdio: ['ignore', stdio, 'inherit'],
+    env: { ...process.env, [RUN_DIR_ENV]: runDir },
+  });
+}
+
+/** The run's task processes, found by the run dir and an agent in their environment (of `agents` when given). */
+export function runTaskProcs(runDir: string, table: ProcTable, agents?: ReadonlySet<string>): Proc[] {
+  return findByEnv((env) => env.get(RUN_DIR_ENV) === runDir && (agents ? agents.has(env.get('ORCHESTRATOR_AGENT') ?? '') : env.has('ORCHESTRATOR_AGENT')), table);
+}
+
+/**
+ * Ends the task processes of `agents` in this run (found by the run dir and agent in their
+ * environment) outside the tree of `keep`, a live worker that owns its tasks: e.g. an attempt
+ * started just before its worker died, whose process group the state does not know yet.
+ */
+export async function endStrayTasks(runDir: string, agents: readonly string[], keep?: number): Promise<void> {
+  const table = readProcTable();
+  const own = new Set(keep !== undefined ? descendants([keep], table).map((p) => p.pid) : []);
+  const stray = runTaskProcs(runDir, table, new Set(agents)).filter((p) => !own.has(p.pid));
+  if (stray.length) await endProcesses(descendants(stray.map((p) => p.pid), table), { graceMs: 0 });
+}

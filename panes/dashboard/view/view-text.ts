@@ -1,0 +1,110 @@
+/**
+ * The view model as text: status line, counts, agent table cells and column widths, alert
+ * lines. Shared by the blessed screen and `orchestrator status`, so both say the same. Pure.
+ */
+import { formatDuration } from '../../../orchestrator/core/text/duration.js';
+import type { Alert } from '../../../state/schema.js';
+import type { AgentRow, DashboardModel, Progress, StatusInfo } from '../model/view-model.js';
+import { textBar } from '../../../orchestrator/core/text/progress-line.js';
+
+export const dur = (ms: number | undefined): string => (ms === undefined ? '—' : formatDuration(ms));
+
+/** Cuts `s` to `w` columns, marking the cut. */
+export function fit(s: string, w: number): string {
+  if (w <= 0) return '';
+  return s.length <= w ? s : w === 1 ? '…' : `${s.slice(0, w - 1)}…`;
+}
+
+export function etaText(st: StatusInfo): string {
+  if (st.runStatus === 'finished') return 'done';
+  if (st.runStatus === 'interrupted') return 'interrupted';
+  return `${st.etaOverrun ? '≥' : '~'}${dur(st.etaMs)}${st.paused ? ' (paused)' : ''}`;
+}
+
+/** The status line's parts, in a long and a short wording. */
+export function statusParts(m: DashboardModel, short = false): string[] {
+  const st = m.status;
+  const head = `${st.planName} · ${st.runStatus}${st.paused ? ' · PAUSED' : ''}`;
+  const done = `${m.progress.done}/${m.progress.total} done`;
+  if (!short) {
+    return [head, done, `elapsed ${dur(st.elapsedMs)}`, `makespan ${dur(st.makespanMs)} vs lower bound ${dur(st.lowerBoundMs)}`, `ETA ${etaText(st)}`];
+  }
+  return [head, done, dur(st.elapsedMs), `makespan ${dur(st.makespanMs)} (≥${dur(st.lowerBoundMs)})`, `ETA ${etaText(st)}`];
+}
+
+/** The longest wording that fits `width`, with the keys hint at the right when there is room. */
+export function statusLine(m: DashboardModel, width: number, keysHint = ''): string {
+  const long = statusParts(m).join(' │ ');
+  const short = statusParts(m, true);
+  const line = [long, short.join(' │ '), short.join(' '), short.slice(1).join(' ')].find((l) => l.length <= width) ?? short.slice(1).join(' ');
+  if (keysHint && line.length + keysHint.length + 3 <= width) return `${line}${' '.repeat(width - line.length - keysHint.length)}${keysHint}`;
+  return fit(line, width);
+}
+
+export function countsText(p: Progress, sep = ' · '): string {
+  const c = p.counts;
+  return [`${c.done} done`, `${c.running} running`, `${c.ready} ready`, `${c.pending} pending`, `${c.failed} failed`, `${c.blocked} blocked`].join(sep);
+}
+
+export interface Column {
+  key: 'quad' | 'agent' | 'state' | 'task' | 'elapsed' | 'restarts' | 'done';
+  header: string;
+  width: number;
+}
+
+/**
+ * Column widths for a table `inner` columns wide. Agent names are never cut below their
+ * longest (up to 24); the task column takes what is left. `gap` is the space between columns.
+ */
+export function agentColumns(inner: number, longestName: number, gap = 1): Column[] {
+  const name = Math.min(24, Math.max(5, longestName));
+  const fixed: Column[] = [
+    { key: 'quad', header: 'Q', width: 1 },
+    { key: 'agent', header: 'AGENT', width: name },
+    { key: 'state', header: 'STATE', width: 10 },
+    { key: 'task', header: 'TASK', width: 0 },
+    { key: 'elapsed', header: 'ELAPSED', width: 7 },
+    { key: 'restarts', header: 'RST', width: 3 },
+  ];
+  const used = () => fixed.reduce((n, c) => n + c.width + gap, 0);
+  if (inner - used() - 5 - gap >= 24) fixed.push({ key: 'done', header: 'DONE', width: 4 });
+  fixed.find((c) => c.key === 'task')!.width = Math.max(4, inner - used());
+  return fixed;
+}
+
+export function taskCell(r: AgentRow): string {
+  if (r.task) return `${r.task}${r.attempt && r.attempt > 1 ? `#${r.attempt}` : ''} ${r.title ?? ''}`.trimEnd();
+  if (!r.focusTask) return '';
+  // Idle: its last task, so a failed one can be found (and retried with r) at a glance.
+  const mark = r.focusStatus === 'failed' ? '✖ failed' : r.focusStatus === 'done' ? '✔' : r.focusStatus ?? '';
+  return `${r.focusTask} ${mark} ${r.focusTitle ?? ''}`.trimEnd();
+}
+
+/** The cells of one agent row, cut to the columns (first row of a quad shows its number). */
+export function agentCells(r: AgentRow, cols: readonly Column[], firstOfQuad: boolean): string[] {
+  return cols.map((c) => {
+    switch (c.key) {
+      case 'quad': return firstOfQuad ? fit(String(r.quad), c.width) : '';
+      case 'agent': return fit(r.name, c.width);
+      case 'state': return r.state;
+      case 'task': return fit(taskCell(r), c.width);
+      case 'elapsed': return fit(dur(r.elapsedMs), c.width);
+      case 'restarts': return String(r.restarts);
+      case 'done': return String(r.done);
+    }
+  });
+}
+
+export function alertLine(a: Alert): string {
+  return `${new Date(a.at).toISOString().slice(11, 19)} ${a.level.toUpperCase()} ${a.kind}: ${a.message}`;
+}
+
+/** A text progress bar: [█████░░░░░] */
+export function bar(percent: number, width: number): string {
+  return textBar(percent / 100, Math.max(1, width - 2));
+}
+
+/** orchestrator.log lines carry a full ISO date; on screen the time of day is enough. */
+export function shortLogLine(line: string): string {
+  return line.replace(/^\d{4}-\d\d-\d\dT(\d\d:\d\d:\d\d)\.\d+Z /, '$1 ');
+}

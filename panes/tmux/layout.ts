@@ -1,0 +1,101 @@
+/**
+ * The quad terminal's layout, as pure functions: which panes (one per quad, then the control
+ * pane), their titles and commands, and the grid tmux's `tiled` layout makes of them.
+ */
+import type { QuadDef } from '../../orchestrator/core/plan/plan-types.js';
+import { RUN_DIR_ENV, workerArgs } from '../../orchestrator/supervisors/worker-process.js';
+
+export const MAIN_WINDOW = 'quads';
+export const LOGS_WINDOW = 'logs';
+/** Our pane option naming each pane's role (`quad-N`, `control`): panes are found by it. */
+export const ROLE_OPTION = '@orch-pane';
+/** Our session option holding the run directory, so `stop` finds the run from the session. */
+export const RUN_DIR_OPTION = '@orch-run-dir';
+
+export interface PaneSpec {
+  role: string;
+  quad?: number;
+  title: string;
+  argv: string[];
+}
+
+/**
+ * `-e NAME=VALUE` arguments for new-session / split-window / respawn-pane. RUN_DIR_ENV is set
+ * in every pane's environment (so in its tasks' too): a task left behind by a killed worker is
+ * found by it (and ORCHESTRATOR_AGENT) — the same convention as child-process mode.
+ */
+export function paneEnvArgs(runDir: string): string[] {
+  return ['-e', `${RUN_DIR_ENV}=${runDir}`];
+}
+
+export interface CommandContext {
+  /** The node binary (absolute: a pane's PATH is the tmux server's, not ours). */
+  node: string;
+  cliJs: string;
+  runDir: string;
+  session: string;
+  socket?: string;
+}
+
+export const quadRole = (quad: number) => `quad-${quad}`;
+export const CONTROL_ROLE = 'control';
+
+export function quadTitle(q: QuadDef): string {
+  return `Quad ${q.id} · ${q.name}`;
+}
+
+/** tmux expands `#` in titles and formats; a literal one is written `##`. */
+export function tmuxLiteral(s: string): string {
+  return s.replace(/#/g, '##');
+}
+
+/** A quad pane runs the workers' lean entry, as `run` does (the full CLI costs each pane 0.1 s and 7 MB). */
+export function workerArgv(c: CommandContext, quad: number): string[] {
+  return [c.node, ...workerArgs(c.runDir, quad, false)];
+}
+
+export function controlArgv(c: CommandContext): string[] {
+  return [c.node, c.cliJs, 'control', '--run-dir', c.runDir, '--session', c.session, ...(c.socket ? ['--socket', c.socket] : [])];
+}
+
+export function logsArgv(logFile: string): string[] {
+  return ['tail', '-n', '200', '-F', logFile];
+}
+
+/** The panes of the main window in creation order: the quads by id, then Control. */
+export function paneSpecs(quads: readonly QuadDef[], c: CommandContext): PaneSpec[] {
+  const sorted = [...quads].sort((a, b) => a.id - b.id);
+  return [
+    ...sorted.map((q) => ({ role: quadRole(q.id), quad: q.id, title: quadTitle(q), argv: workerArgv(c, q.id) })),
+    { role: CONTROL_ROLE, title: 'Control', argv: controlArgv(c) },
+  ];
+}
+
+/** The grid tmux's `tiled` layout uses for n panes (layout-set.c: rows grow first). */
+export function tiledShape(n: number): { cols: number; rows: number } {
+  let rows = 1;
+  let cols = 1;
+  while (rows * cols < n) {
+    rows++;
+    if (rows * cols < n) cols++;
+  }
+  return { cols, rows };
+}
+
+/**
+ * The approximate size of each pane of an n-pane tiled window of width × height cells:
+ * one column of border between columns, one border/title line above each row.
+ */
+export function tiledPaneSize(n: number, width: number, height: number): { cols: number; rows: number; width: number; height: number } {
+  const { cols, rows } = tiledShape(n);
+  return { cols, rows, width: Math.floor((width - (cols - 1)) / cols), height: Math.floor((height - rows) / rows) };
+}
+
+/** Parses `--size 200x60`. */
+export function parseSize(s: string): { width: number; height: number } | undefined {
+  const m = /^(\d{2,4})x(\d{1,4})$/.exec(s.trim());
+  if (!m) return undefined;
+  const width = Number(m[1]);
+  const height = Number(m[2]);
+  return width >= 20 && height >= 5 && width <= 1000 && height <= 1000 ? { width, height } : undefined;
+}

@@ -1,0 +1,116 @@
+/**
+ * `orchestrator stop`: ends the quad session and every process tree it started, even a wedged
+ * one. The trees are collected (pane processes, live or recorded at launch/respawn, and all
+ * their descendants) before the session is killed; the panes' own SIGHUP handling gets a grace
+ * period to end their task groups cleanly, then whatever is left is SIGKILLed, by pid and by
+ * process group. Last, the run's state records the stop so `launch`/`run` resume cleanly.
+ */
+import type { RunPaths } from '../../orchestrator/run-dir/paths.js';
+import { transact } from '../../orchestrator/core/run/draft.js';
+import { runStopped } from '../../orchestrator/core/run/group-transitions.js';
+import { runStore } from '../../orchestrator/run-dir/run-store.js';
+import { FileStateStore } from '../../state/store.js';
+import { descendants, endProcesses, groupRunning, readProcTable, signalProcess, stillRunning, type Proc } from '../../workers/os/process-tree.js';
+import { runPaths } from '../../orchestrator/run-dir/paths.js';
+import { runTaskProcs } from '../../orchestrator/supervisors/worker-process.js';
+import { RUN_DIR_OPTION } from './layout.js';
+import { readRecord, removeRecord } from './tmux-session-record.js';
+import { Tmux } from './tmux.js';
+
+export interface StopOptions {
+  paths: RunPaths;
+  session?: string;
+  socket?: string;
+  /** How long pane processes get to end their own work after the hangup. */
+  graceMs?: number;
+  say?: (line: string) => void;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Which session: flags, then the environment, then what the launch in this run dir recorded.
+ * The recorded session is found by its id even after a rename — when that id still names a
+ * session of this run (a restarted tmux server reuses ids).
+ */
+export async function stopTarget(o: StopOptions): Promise<Tmux> {
+  const rec = readRecord(o.paths);
+  const tmux = Tmux.fromEnv(o, o.env, rec ?? {});
+  if (!rec?.sessionId || rec.session !== tmux.session || (rec.socket ?? undefined) !== tmux.socket) return tmux;
+  const byId = tmux.withSessionId(rec.sessionId);
+  const runDir = await byId.sessionOption(RUN_DIR_OPTION).catch(() => undefined);
+  return runDir === o.paths.runDir ? byId : tmux;
+}
+
+/** Task process groups the run's state says are running (they outlive a SIGKILLed worker). */
+async function runningTaskGroups(paths: RunPaths): Promise<number[]> {
+  if (!FileStateStore.exists(paths.stateDir)) return [];
+  const store = runStore(paths);
+  try {
+    await store.open();
+    return Object.values(store.read().tasks).flatMap((t) => (t.status === 'running' && t.pgid ? [t.pgid] : []));
+  } catch {
+    return [];
+  } finally {
+    await store.close().catch(() => undefined);
+  }
+}
+
+/** The run was stopped from outside: groups stopped, running tasks handed back, run interrupted. */
+export async function recordStop(paths: RunPaths): Promise<void> {
+  if (!FileStateStore.exists(paths.stateDir)) return;
+  const store = runStore(paths);
+  try {
+    await store.open();
+    if (store.read().meta.status !== 'running') return;
+    await transact(store, runStopped);
+  } finally {
+    await store.close().catch(() => undefined);
+  }
+}
+
+export async function stopMain(opts: StopOptions): Promise<number> {
+  const say = opts.say ?? ((l: string) => process.stdout.write(l + '\n'));
+  const tmux = await stopTarget(opts);
+  let o = opts;
+  let hadSession = false;
+  let panePids: number[] = [];
+  try {
+    hadSession = await tmux.hasSession();
+    if (hadSession) {
+      panePids = (await tmux.panes()).filter((p) => !p.dead && p.pid > 0).map((p) => p.pid);
+      // The session knows its run: stop that one, wherever this command was run from.
+      const runDir = await tmux.sessionOption(RUN_DIR_OPTION);
+      if (runDir && runDir !== o.paths.runDir) o = { ...o, paths: runPaths(runDir) };
+    }
+  } catch {
+    // tmux itself is gone (uninstalled?): the recorded processes can still be ended.
+  }
+  const rec = readRecord(o.paths);
+  const sameSession = !!rec && rec.session === tmux.session && (rec.socket ?? undefined) === tmux.socket;
+  const recorded = sameSession && rec ? rec.procs.filter(stillRunning).map((p) => p.pid) : [];
+  const table = readProcTable();
+  // Task processes of this run whose worker died before the state knew their group (only when
+  // the run dir's record names this session: a single-terminal run there is not ours).
+  const strays = !sameSession ? [] : runTaskProcs(o.paths.runDir, table).map((p) => p.pid);
+  const roots = [...new Set([...panePids, ...recorded, ...strays])];
+  const procs: Proc[] = descendants(roots, table).filter((p) => !p.zombie);
+  const ours = hadSession || sameSession;
+  const pgids = ours ? (await runningTaskGroups(o.paths)).filter((g) => groupRunning(g, table)) : [];
+
+  if (hadSession) await tmux.killSession();
+  else for (const pid of recorded) signalProcess(pid, 'SIGTERM');
+  const res = await endProcesses(procs, { graceMs: o.graceMs ?? 4000, pgids });
+  if (ours) await recordStop(o.paths).catch((e) => say(`note: could not record the stop in the run state: ${(e as Error).message}`));
+  if (ours) removeRecord(o.paths);
+
+  if (!hadSession && !procs.length) {
+    say(`no tmux session '${tmux.session}'${tmux.socket ? ` on socket ${tmux.socket}` : ''} is running, and no process of it is left`);
+    return 0;
+  }
+  say(`stopped${hadSession ? ` tmux session '${tmux.session}'` : ' the leftovers of the session'}: ${procs.length} processes ended${res.forced ? ` (${res.forced} did not stop in time and were killed)` : ''}`);
+  if (res.survivors.length) {
+    say(`warning: still running: ${res.survivors.map((p) => p.pid).join(', ')}`);
+    return 1;
+  }
+  return 0;
+}
