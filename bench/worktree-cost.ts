@@ -108,6 +108,15 @@ for (let r = 0; r < rounds; r++) {
   results.push({ wall, cpu: cpuSeconds() - cpu0, wallTotal: performance.now() - t0 });
   rmSync(dir, { recursive: true, force: true });
 }
+// 3. For scale on a busy machine: what one `git --version` costs from this process (fork, exec, exit).
+const probe = join(root, 'probe');
+mkdirSync(probe);
+const { git } = await import('../workers/git/git.js');
+const spawnCpu0 = cpuSeconds();
+const spawnT0 = performance.now();
+for (let i = 0; i < 40; i++) await git(probe, ['--version']);
+const spawnCpu = ((cpuSeconds() - spawnCpu0) * 1000) / 40;
+const spawnWall = (performance.now() - spawnT0) / 40;
 rmSync(root, { recursive: true, force: true });
 
 const n = order.length;
@@ -120,4 +129,5 @@ for (const p of ['create', 'commit', 'merge', 'remove'] as Phase[]) {
 const tot = results.map((r) => r.wallTotal / n);
 const cpu = results.map((r) => (r.cpu * 1000) / n);
 console.log(`  total   ${ms(median(tot))} per task wall (${ms(Math.min(...tot))}-${ms(Math.max(...tot))}), CPU ${ms(median(cpu))} per task (${ms(Math.min(...cpu))}-${ms(Math.max(...cpu))}; node + git)`);
+console.log(`  one git spawn (git --version) from this process: ${ms(spawnWall)} wall, ${ms(spawnCpu)} CPU: a task costs ${(median(cpu) / spawnCpu).toFixed(0)} such spawns of CPU`);
 console.log(`  load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
