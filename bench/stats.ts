@@ -2,7 +2,7 @@
  * The report's arithmetic, pure: percentiles, dispatch overhead from a run's events, ratios
  * against the lower bound and against make, overhead per task, medians over repeated pairs.
  */
-import type { RunEvent } from '../state/events.js';
+import type { ClaimedEvent, RunEvent } from '../state/events.js';
 
 /** Nearest-rank percentile (p in 0..100) of unsorted values; NaN when empty. */
 export function percentile(values: readonly number[], p: number): number {
@@ -27,7 +27,7 @@ export function median(values: readonly number[]): number {
  * makespan and the overhead per task instead.
  */
 export function dispatchOverheads(events: readonly RunEvent[]): number[] {
-  const claims = new Map<string, RunEvent>();
+  const claims = new Map<string, ClaimedEvent>();
   const groupUp = new Map<number, number>();
   const out: number[] = [];
   for (const e of events) {

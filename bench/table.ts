@@ -1,6 +1,7 @@
 /** The benchmark's printed report: one row per workload, then the targets. Pure formatting. */
 import type { Summary } from './stats.js';
 import type { TargetCheck } from './targets.js';
+import { table } from '../orchestrator/core/text/table.js';
 
 const num = (v: number, digits = 2) => (Number.isFinite(v) ? v.toFixed(digits) : '-');
 const sec = (ms: number) => (Number.isFinite(ms) ? (ms / 1000).toFixed(2) : '-');
@@ -12,9 +13,7 @@ export function formatTable(rows: Array<[string, Summary]>): string[] {
     num(s.orchOverLb), num(s.makeOverLb), num(s.orchOverMake), num(s.orchOverheadMs), num(s.makeOverheadMs),
     num(s.dispatchP50, 0), num(s.dispatchP99, 0), num(s.peakTreeRssMB, 0), num(s.peakOwnRssMB, 0), num(s.peakOwnPssMB, 0), num(s.cpuS, 1),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
-  const fmt = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...body.map(fmt)];
+  return table(body, header, header.map((_, i) => (i === 0 ? 'left' : 'right')));
 }
 
 export function formatTargets(checks: readonly TargetCheck[]): string[] {

@@ -12,25 +12,131 @@ export const EVENT_TYPES = [
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-export interface RunEvent {
+/*
+ * Lines are parsed leniently (an older or torn log must not stop a viewer), so beyond its type
+ * an event promises only what identifies it: the task of a task event, the quad of a group
+ * event. The other fields are what its kind may carry.
+ */
+
+/** What every event carries. */
+interface EventBase {
   /** Milliseconds since the epoch. */
   ts: number;
-  type: EventType;
-  task?: string;
+  reason?: string;
+}
+
+/** The run as a whole. */
+export interface RunLevelEvent extends EventBase {
+  type: 'run-started' | 'run-finished' | 'run-interrupted' | 'paused' | 'resumed';
+}
+
+/** An agent claimed a task (readyAt / freeAt: when the task became ready and the agent free, for dispatch latency). */
+export interface ClaimedEvent extends EventBase {
+  type: 'claimed';
+  task: string;
   agent?: string;
   quad?: number;
   attempt?: number;
   fence?: number;
-  /** When the task became ready / the agent became free (for dispatch latency). */
   readyAt?: number;
   freeAt?: number;
+}
+
+/** The attempt's process started (written by the worker, outside the store). */
+export interface StartedEvent extends EventBase {
+  type: 'started';
+  task: string;
+  agent?: string;
+  quad?: number;
+  attempt?: number;
+  fence?: number;
+}
+
+/** An attempt's result: done, to be retried, or failed for good. */
+export interface ResultEvent extends EventBase {
+  type: 'finished' | 'retried' | 'failed';
+  task: string;
+  agent?: string;
+  quad?: number;
+  attempt?: number;
+  fence?: number;
   exitCode?: number | null;
   signal?: string | null;
   durationMs?: number;
-  reason?: string;
-  /** merged: the merge commit; conflict: the task(s) collided with (space-separated). */
+}
+
+/** A task's status changed for a reason outside its own attempt. */
+export interface TaskNoteEvent extends EventBase {
+  type: 'blocked' | 'unblocked' | 'task-reset' | 'requeued';
+  task: string;
+  agent?: string;
+}
+
+/** A running task's lease ended (its worker died or stopped renewing). */
+export interface LeaseExpiredEvent extends EventBase {
+  type: 'lease-expired';
+  task: string;
+  agent?: string;
+  quad?: number;
+  attempt?: number;
+  fence?: number;
+}
+
+/** A result that arrived for an attempt that is no longer the task's current one. */
+export interface StaleResultEvent extends EventBase {
+  type: 'stale-result-rejected';
+  task: string;
+  agent?: string;
+  fence?: number;
+}
+
+/** Worktree mode: a task's commit merged into the integration branch (`commit`: the merge commit). */
+export interface MergedEvent extends EventBase {
+  type: 'merged';
+  task: string;
+  agent?: string;
   commit?: string;
+}
+
+/** Worktree mode: a task's merge conflicted (`reason` names the paths, `with` the tasks, space-separated). */
+export interface ConflictEvent extends EventBase {
+  type: 'conflict';
+  task: string;
+  agent?: string;
   with?: string;
+}
+
+/** A worker group's process. */
+export interface GroupEvent extends EventBase {
+  type: 'group-started' | 'group-exited' | 'group-restarted' | 'group-failed';
+  quad: number;
+}
+
+export interface AlertEvent extends EventBase {
+  type: 'alert';
+  quad?: number;
+  task?: string;
+}
+
+export interface AgentIdleEvent extends EventBase {
+  type: 'agent-idle';
+  agent?: string;
+}
+
+/** One line of logs/events.jsonl: a union on `type`, so each kind says exactly what it carries. */
+export type RunEvent =
+  | RunLevelEvent | ClaimedEvent | StartedEvent | ResultEvent | TaskNoteEvent | LeaseExpiredEvent
+  | StaleResultEvent | MergedEvent | ConflictEvent | GroupEvent | AlertEvent | AgentIdleEvent;
+
+/** An event as a transition records it (the store stamps `ts`). */
+export type NewEvent = RunEvent extends infer E ? (E extends RunEvent ? Omit<E, 'ts'> : never) : never;
+
+/** The event of one type. */
+export type EventOf<T extends EventType> = Extract<RunEvent, { type: T }>;
+
+/** A type guard for filters: `events.filter(isEvent('claimed'))` is a ClaimedEvent[]. */
+export function isEvent<T extends EventType>(...types: T[]): (e: RunEvent) => e is EventOf<T> {
+  return (e): e is EventOf<T> => (types as EventType[]).includes(e.type);
 }
 
 /** Reads every complete line; a torn last line (a writer died mid-append) is skipped. */

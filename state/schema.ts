@@ -16,7 +16,6 @@ export const MAX_ALERTS = 200;
 export const TASK_STATUSES = ['pending', 'ready', 'running', 'done', 'failed', 'blocked'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 export const AGENT_STATUSES = ['idle', 'running', 'retrying', 'done', 'dead', 'restarting'] as const;
-export type AgentStatus = (typeof AGENT_STATUSES)[number];
 export const GROUP_STATUSES = ['starting', 'running', 'finished', 'dead', 'hung', 'restarting', 'failed', 'stopped'] as const;
 export type GroupStatus = (typeof GROUP_STATUSES)[number];
 export const RUN_STATUSES = ['running', 'finished', 'interrupted'] as const;

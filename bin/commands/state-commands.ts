@@ -14,8 +14,9 @@ export function registerStateCommands(program: Command): void {
     .description('check a plan and show its tasks, agents per quad, critical path and lower bound')
     .argument('[plan]', 'plan file (YAML or JSON); default: the bundled avatar-platform plan')
     .action(async (planFile?: string) => {
-      const [{ loadPlan }, { buildContext }, { pathText, table }] = await Promise.all([
+      const [{ loadPlan }, { buildContext }, { pathText }, { table }] = await Promise.all([
         import('../../orchestrator/run-dir/load-plan.js'), import('../../orchestrator/core/graph/context.js'), import('../../orchestrator/core/text/report.js'),
+        import('../../orchestrator/core/text/table.js'),
       ]);
       const plan = loadPlan(planFile);
       const ctx = buildContext(plan);

@@ -14,7 +14,8 @@ import { spawn } from 'node:child_process';
 import { keepAliveArgs, raiseAlert } from './keep-alive-main.js';
 import { runPaths, type RunPaths } from '../run-dir/paths.js';
 import type { Plan } from '../core/plan/plan-types.js';
-import { claimRole, liveHolder, releaseRole, RoleKeeper } from '../supervisors/roles.js';
+import { liveHolder, RoleKeeper } from '../supervisors/roles.js';
+import { SupervisorProcess } from '../supervisors/supervisor-process.js';
 import { interrupt, WIND_DOWN_MS } from './run.js';
 import { followProgress, printSummary, type Progress } from './run-progress.js';
 import { prepareRun, readRunPlan, type RunOptions } from '../run-dir/run-setup.js';
@@ -65,16 +66,17 @@ export async function haMain(o: HaOptions): Promise<number> {
 }
 
 async function controlMain(store: FileStateStore, plan: Plan, paths: RunPaths, o: HaOptions, say: (l: string) => void, out: NodeJS.WriteStream): Promise<number> {
-  const claim = await claimRole(paths.stateDir, store.lock, 'control');
-  if (!claim.ok) {
-    say(`the run in ${paths.runDir} already has a control process (pid ${claim.holder.pid})`);
+  const started = await SupervisorProcess.start({ stateDir: paths.stateDir, lock: store.lock, role: 'control' });
+  if (!started.ok) {
+    say(`the run in ${paths.runDir} already has a control process (pid ${started.holder.pid})`);
     await store.close();
     return 0;
   }
-  let stopping = false;
+  const self = started.process;
+  const stopping = () => self.signal !== undefined;
   let progress: Progress | undefined;
   const monitor = new RoleKeeper({
-    stateDir: paths.stateDir, role: 'keep-alive', wanted: () => !stopping && runGoingOn(store),
+    stateDir: paths.stateDir, role: 'keep-alive', wanted: () => !stopping() && runGoingOn(store),
     spawn: () => spawn(process.execPath, keepAliveArgs(paths.runDir, true, o.intervalMs), { stdio: ['ignore', 'inherit', 'inherit'] }),
     onRestart: (pid) => {
       (progress?.say ?? say)(`keep-alive monitor was gone; started a new one (pid ${pid ?? '?'})`);
@@ -87,9 +89,7 @@ async function controlMain(store: FileStateStore, plan: Plan, paths: RunPaths, o
   progress = followProgress(store, paths, plan, out);
 
   let stopDeadline: number | undefined;
-  const onSignal = () => {
-    if (stopping) return;
-    stopping = true;
+  self.onShutdown(() => {
     monitor.stop();
     progress?.say('stopping: ending every task, worker and the monitor…');
     stopDeadline = Date.now() + 5000;
@@ -102,13 +102,12 @@ async function controlMain(store: FileStateStore, plan: Plan, paths: RunPaths, o
         // Gone meanwhile.
       }
     }
-  };
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
+  });
 
   let overSince: number | undefined;
   for (;;) {
     await sleep(100);
-    if (!stopping && runGoingOn(store)) continue;
+    if (!stopping() && runGoingOn(store)) continue;
     const left = [...liveWorkers(store, paths.runDir), ...(monitor.alive() ? [monitor.pid()!] : [])].filter((p) => p !== undefined);
     if (!left.length) break;
     overSince ??= Date.now();
@@ -118,10 +117,8 @@ async function controlMain(store: FileStateStore, plan: Plan, paths: RunPaths, o
       break;
     }
   }
-  monitor.stop();
+  await self.close(monitor);
   progress.stop();
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, onSignal);
-  releaseRole(paths.stateDir, 'control');
   const code = printSummary(store, plan, paths, say);
   await store.close();
   return code;

@@ -13,7 +13,8 @@ import { buildContext } from '../core/graph/context.js';
 import { transact } from '../core/run/draft.js';
 import { KeepAlive } from '../supervisors/keep-alive.js';
 import { CLI_JS, runPaths } from '../run-dir/paths.js';
-import { claimRole, releaseRole, RoleKeeper } from '../supervisors/roles.js';
+import { RoleKeeper } from '../supervisors/roles.js';
+import { SupervisorProcess } from '../supervisors/supervisor-process.js';
 import { WIND_DOWN_MS } from './run.js';
 import { readRunPlan } from '../run-dir/run-setup.js';
 import { runGoingOn, runStore } from '../run-dir/run-store.js';
@@ -50,17 +51,18 @@ export async function keepAliveMain(o: KeepAliveMainOptions): Promise<number> {
   const say = (line: string) => {
     if (!o.withControl) out.write(`${new Date().toISOString().slice(11, 23)} keep-alive: ${line}\n`);
   };
-  const claim = await claimRole(paths.stateDir, store.lock, 'keep-alive');
-  if (!claim.ok) {
-    say(`${paths.runDir} is already supervised by pid ${claim.holder.pid}; leaving`);
+  const started = await SupervisorProcess.start({ stateDir: paths.stateDir, lock: store.lock, role: 'keep-alive' });
+  if (!started.ok) {
+    say(`${paths.runDir} is already supervised by pid ${started.holder.pid}; leaving`);
     await store.close();
     return 0;
   }
-  let stopping = false;
+  const self = started.process;
+  const stopping = () => self.signal !== undefined;
   const sink = AlertSink.forRun(paths, plan);
   const control = o.withControl
     ? new RoleKeeper({
-        stateDir: paths.stateDir, role: 'control', wanted: () => !stopping && runGoingOn(store),
+        stateDir: paths.stateDir, role: 'control', wanted: () => !stopping() && runGoingOn(store),
         spawn: () => spawn(process.execPath, controlArgs(paths.runDir, o.intervalMs), { stdio: ['ignore', 'inherit', 'inherit'] }),
         onRestart: (pid) => {
           sink.log(`control process was gone; started a new one (pid ${pid ?? '?'})`);
@@ -84,19 +86,16 @@ export async function keepAliveMain(o: KeepAliveMainOptions): Promise<number> {
       say(line);
     },
   });
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
+  self.onShutdown((sig) => {
     // No restarts from now on; the workers handle the same signal (or the control stops them).
     monitor.stop();
     control?.stop();
     sink.log(`${sig}: monitor stopping`);
-  };
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
+  });
 
   monitor.start();
   let overSince: number | undefined;
-  while (!stopping) {
+  while (!stopping()) {
     await sleep(100);
     if (runGoingOn(store)) {
       overSince = undefined;
@@ -110,12 +109,9 @@ export async function keepAliveMain(o: KeepAliveMainOptions): Promise<number> {
       break;
     }
   }
-  monitor.stop();
-  control?.stop();
-  await monitor.flushAlerts();
-  if (!stopping) sink.log('run over; monitor leaving');
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, onSignal);
-  releaseRole(paths.stateDir, 'keep-alive');
+  const leavingBecauseOver = !stopping();
+  await self.close(monitor, control);
+  if (leavingBecauseOver) sink.log('run over; monitor leaving');
   await store.close();
   return 0;
 }

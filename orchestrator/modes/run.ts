@@ -11,7 +11,7 @@ import { transact } from '../core/run/draft.js';
 import { UsageError } from '../core/errors.js';
 import { KeepAlive } from '../supervisors/keep-alive.js';
 import { interruptRun } from '../core/run/lifecycle.js';
-import { claimRole, releaseRole } from '../supervisors/roles.js';
+import { SupervisorProcess } from '../supervisors/supervisor-process.js';
 import { followProgress, printSummary } from './run-progress.js';
 import { prepareRun, type RunOptions } from '../run-dir/run-setup.js';
 import type { State } from '../../state/schema.js';
@@ -65,8 +65,9 @@ export async function runMain(o: RunMainOptions): Promise<number> {
     say('every task is already done (use --fresh to run again)');
     return finish(run, say);
   }
-  const claim = await claimRole(paths.stateDir, store.lock, 'keep-alive');
-  if (!claim.ok) throw new UsageError(`a keep-alive monitor (pid ${claim.holder.pid}) already supervises ${paths.runDir}; stop it first or use another --run-dir`);
+  const started = await SupervisorProcess.start({ stateDir: paths.stateDir, lock: store.lock, role: 'keep-alive' });
+  if (!started.ok) throw new UsageError(`a keep-alive monitor (pid ${started.holder.pid}) already supervises ${paths.runDir}; stop it first or use another --run-dir`);
+  const self = started.process;
 
   const progress = followProgress(store, paths, plan, out);
   const intervalMs = plan.keepAliveIntervalMs; // --interval, when given, is already in the plan
@@ -81,24 +82,17 @@ export async function runMain(o: RunMainOptions): Promise<number> {
     onAction: (line) => progress.say(`keep-alive: ${line}`),
   });
 
-  let interrupted = false;
-  const onSignal = () => {
-    if (interrupted) return;
-    interrupted = true;
+  self.onShutdown(() => {
     monitor.stop();
     progress.say('stopping: ending every task and worker…');
     void interrupt(store).catch(() => undefined);
     void supervisor.stopAll(5000);
-  };
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
+  });
 
   monitor.start();
-  await waitForEnd(store, supervisor, monitor, () => interrupted, 2 * intervalMs + 1000, pause);
-  monitor.stop();
-  await monitor.flushAlerts();
+  await waitForEnd(store, supervisor, monitor, () => self.signal !== undefined, 2 * intervalMs + 1000, pause);
+  await self.close(monitor);
   progress.stop();
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, onSignal);
-  releaseRole(paths.stateDir, 'keep-alive');
   return finish(run, say);
 }
 

@@ -20,6 +20,7 @@ import { decideRestart, type RestartDecision } from '../core/supervision/restart
 import { recoverState } from '../../state/recover.js';
 import type { GroupState, State } from '../../state/schema.js';
 import type { FileStateStore } from '../../state/store.js';
+import { systemClock, type Clock, type ClockTimer } from '../../workers/os/clock.js';
 import { signalGroup } from '../../workers/os/process-groups.js';
 
 /** How the monitor reaches worker groups: child processes, adopted pids or tmux panes. */
@@ -52,42 +53,47 @@ export interface KeepAliveOptions {
   launch?: boolean;
   /** Forward the state's alerts to `alerts` (default true). */
   forwardAlerts?: boolean;
+  /** Time and timers (tests: a virtual clock, so backoff and hang detection take no real time). */
+  clock?: Clock;
 }
 
 export class KeepAlive {
-  private timer?: NodeJS.Timeout;
+  private timer?: ClockTimer;
   private busy = false;
   private again = false;
   private stopped = false;
   /** Groups with a restart (or launch) under way: the check leaves them alone. */
   private pending = new Set<number>();
-  private timers = new Set<NodeJS.Timeout>();
+  private timers = new Set<ClockTimer>();
   private startedAt = new Map<number, number>();
   private lastHealthy = new Map<number, number>();
   private lastSeq = -1;
-  private lastCommitAt = Date.now();
+  private readonly clock: Clock;
+  private lastCommitAt: number;
   private readFailures = 0;
   readonly forwarder: AlertForwarder;
 
   constructor(private o: KeepAliveOptions) {
+    this.clock = o.clock ?? systemClock;
+    this.lastCommitAt = this.clock.now();
     this.forwarder = AlertForwarder.forStateDir(o.alerts, o.store.dir);
   }
 
   start(): void {
-    this.timer = setInterval(() => this.tickSoon(), this.o.intervalMs);
+    this.timer = this.clock.setInterval(() => this.tickSoon(), this.o.intervalMs);
     this.tickSoon();
   }
 
   /** No further checks or restarts (shutdown); a restart already spawning completes. */
   stop(): void {
     this.stopped = true;
-    clearInterval(this.timer);
-    for (const t of this.timers) clearTimeout(t);
+    this.clock.clearInterval(this.timer);
+    for (const t of this.timers) this.clock.clearTimeout(t);
     this.timers.clear();
   }
 
   /** Marks a group as just (re)started outside the monitor (for the start-up grace). */
-  noteStarted(quad: number, at = Date.now()): void {
+  noteStarted(quad: number, at = this.clock.now()): void {
     this.startedAt.set(quad, at);
   }
 
@@ -131,7 +137,7 @@ export class KeepAlive {
     if (this.standingDown()) return;
     const s = await this.readState();
     if (!s) return;
-    const now = Date.now();
+    const now = this.clock.now();
     if (this.o.store.sequence !== this.lastSeq) {
       this.lastSeq = this.o.store.sequence;
       this.lastCommitAt = now;
@@ -204,7 +210,7 @@ export class KeepAlive {
   }
 
   private tx<R>(fn: (d: Draft) => R): Promise<R> {
-    return transact(this.o.store, fn);
+    return transact(this.o.store, fn, () => this.clock.now());
   }
 
   private agentsOf(quad: number): string[] {
@@ -213,7 +219,7 @@ export class KeepAlive {
 
   private async handleFailure(quad: number, health: Failure, g: GroupState): Promise<void> {
     const pid = this.o.supervisor.pid(quad) ?? g.pid;
-    const age = Date.now() - (g.heartbeatAt ?? 0);
+    const age = this.clock.now() - (g.heartbeatAt ?? 0);
     // A hung group (or a dead one whose children linger) is ended as a whole tree first.
     await this.o.supervisor.kill(quad);
     // The kill looked again: a group "gone" because its whole session was killed did not crash.
@@ -231,9 +237,9 @@ export class KeepAlive {
 
   private afterFailure(quad: number, decision: RestartDecision, g: GroupState, dueAt?: number): void {
     if (decision.action === 'restart') {
-      const delay = dueAt === undefined ? decision.delayMs : Math.max(0, Math.min(decision.delayMs, dueAt - Date.now()));
+      const delay = dueAt === undefined ? decision.delayMs : Math.max(0, Math.min(decision.delayMs, dueAt - this.clock.now()));
       this.pending.add(quad);
-      const t = setTimeout(() => {
+      const t = this.clock.setTimeout(() => {
         this.timers.delete(t);
         void this.restart(quad, decision.attempt)
           .catch((e) => this.o.alerts.log(`restart of quad ${quad} failed: ${(e as Error).message}`))

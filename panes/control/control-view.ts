@@ -9,7 +9,8 @@ import type { Plan } from '../../orchestrator/core/plan/plan-types.js';
 import { agentTable, counts, countsLine } from '../../orchestrator/core/text/report.js';
 import type { State } from '../../state/schema.js';
 import { progressText, textBar } from '../../orchestrator/core/text/progress-line.js';
-import { fit, shortName } from '../quad/quad-grid.js';
+import { fitPadded } from '../../orchestrator/core/text/fit.js';
+import { shortName } from '../quad/quad-grid.js';
 
 export interface ControlView {
   /**
@@ -68,7 +69,7 @@ export function statusLines(s: State, plan: Plan, recent: readonly string[], not
   const room = Math.max(0, budget - agents.length);
   const events = room > 1 ? ['recent:', ...recent.slice(-(room - 1)).map((l) => (width < NARROW ? l.slice(6) : l))] : [];
   const lines = [...head, ...alerts, '', ...agents, ...events, ...notes.slice(-1)];
-  return lines.slice(0, height).map((l) => fit(l, width));
+  return lines.slice(0, height).map((l) => fitPadded(l, width));
 }
 
 /** After the run: progress, counts, the task table (compact when narrow) and the summary's closing lines. */
@@ -78,7 +79,7 @@ export function summaryLines(s: State, summary: readonly string[], width: number
     '', ...summary.slice(-3),
   ];
   const lines = [...progressLines(s, width, now), `run ${s.meta.status}: ${countsLine(s)}`, '', ...tasks];
-  return lines.slice(0, height).map((l) => fit(l, width));
+  return lines.slice(0, height).map((l) => fitPadded(l, width));
 }
 
 /** The plain live status view (until the dashboard is plugged in). */

@@ -9,6 +9,7 @@ import { AlertSink } from '../../orchestrator/alerts/alert-sink.js';
 import { buildContext } from '../../orchestrator/core/graph/context.js';
 import { transact } from '../../orchestrator/core/run/draft.js';
 import { KeepAlive } from '../../orchestrator/supervisors/keep-alive.js';
+import { SupervisorProcess } from '../../orchestrator/supervisors/supervisor-process.js';
 import { runStopped } from '../../orchestrator/core/run/group-transitions.js';
 import { endStrayTasks } from '../../orchestrator/supervisors/worker-process.js';
 import { CLI_JS, runPaths, type RunPaths } from '../../orchestrator/run-dir/paths.js';
@@ -48,6 +49,7 @@ export async function controlMain(o: ControlOptions): Promise<number> {
   const store = runStore(paths);
   await store.open();
   const plan = readRunPlan(paths);
+  const self = SupervisorProcess.withoutRole();
   const ctx = buildContext(plan, store.read().meta.learned);
   // By id: the panes stay ours if the user renames the session.
   const tmux = await Tmux.fromEnv({ socket: o.socket, session: o.session }).pinned();
@@ -129,6 +131,8 @@ export async function controlMain(o: ControlOptions): Promise<number> {
     await store.close().catch(() => undefined);
     finish(code);
   }
-  for (const sig of ['SIGHUP', 'SIGTERM', 'SIGINT'] as const) process.on(sig, () => void leave(130, sig));
+  // It never closes the scaffold (no role to release): its process ends with the pane, so a
+  // late signal (tmux hangs up twice) still finds the handler.
+  self.onShutdown((sig) => void leave(130, sig));
   return ended;
 }

@@ -3,6 +3,8 @@
  * each cell the agent's name, state, current task and its last output lines — fitted to any
  * pane size. Text and tones only; panes/quad/quad-view.ts turns them into terminal output.
  */
+import { formatElapsed } from '../../orchestrator/core/text/duration.js';
+import { fitPadded } from '../../orchestrator/core/text/fit.js';
 
 export type AgentPhase = 'idle' | 'running' | 'retrying' | 'done' | 'stopped';
 export type Tone = 'header' | 'idle' | 'running' | 'retrying' | 'done' | 'stopped' | 'failed' | 'text' | 'dim' | 'rule';
@@ -25,13 +27,6 @@ export type Line = Array<{ text: string; tone: Tone }>;
 
 const chars = (s: string) => [...s];
 
-/** Cuts to `width` columns (with … when cut) and pads to exactly `width`. */
-export function fit(s: string, width: number): string {
-  if (width <= 0) return '';
-  const c = chars(s.replace(/[\t\r\n]/g, ' '));
-  if (c.length <= width) return s.replace(/[\t\r\n]/g, ' ') + ' '.repeat(width - c.length);
-  return width === 1 ? '…' : c.slice(0, width - 1).join('') + '…';
-}
 
 /**
  * An agent name for `width` columns that stays recognisable: the whole name; else without
@@ -41,15 +36,9 @@ export function shortName(name: string, width: number): string {
   if (chars(name).length <= width) return name;
   const bare = name.replace(/[-_ ]?agent$/i, '') || name;
   if (chars(bare).length <= width) return bare;
-  return fit(bare, width);
+  return fitPadded(bare, width);
 }
 
-export function elapsed(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-}
 
 /** Columns × rows for n cells in a body of width × height, preferring cells of about 20×4 or more. */
 export function gridShape(n: number, width: number, height: number): { cols: number; rows: number } {
@@ -70,8 +59,8 @@ const MARK: Record<AgentPhase, string> = { idle: '○', running: '●', retrying
 
 function stateText(c: AgentCell, now: number): string {
   switch (c.phase) {
-    case 'running': return `running ${elapsed(now - c.since)}`;
-    case 'retrying': return `retry #${c.attempt} ${elapsed(now - c.since)}`;
+    case 'running': return `running ${formatElapsed(now - c.since)}`;
+    case 'retrying': return `retry #${c.attempt} ${formatElapsed(now - c.since)}`;
     case 'idle': return `idle · ${c.done} done${c.failed ? ` · ${c.failed} failed` : ''}`;
     case 'done': return `done · ${c.done} task${c.done === 1 ? '' : 's'}${c.failed ? ` · ${c.failed} failed` : ''}`;
     case 'stopped': return `stopped · ${c.done} done`;
@@ -85,18 +74,18 @@ export function cellLines(c: AgentCell, w: number, h: number, now: number): Line
   const out: Line[] = [];
   if (h <= 2) {
     const n = name(Math.max(4, Math.ceil(w * 0.6)));
-    out.push([{ text: fit(`${n} ${stateText(c, now)}`, w), tone }]);
+    out.push([{ text: fitPadded(`${n} ${stateText(c, now)}`, w), tone }]);
   } else {
-    out.push([{ text: fit(name(w), w), tone }]);
-    out.push([{ text: fit(stateText(c, now), w), tone: c.phase === 'idle' ? 'dim' : tone }]);
+    out.push([{ text: fitPadded(name(w), w), tone }]);
+    out.push([{ text: fitPadded(stateText(c, now), w), tone: c.phase === 'idle' ? 'dim' : tone }]);
   }
-  if (c.task && (c.phase === 'running' || c.phase === 'retrying')) out.push([{ text: fit(`${c.task.id} ${c.task.title}`, w), tone: 'text' }]);
-  else if (c.last) out.push([{ text: fit(`last ${c.last.text}`, w), tone: c.last.ok ? 'dim' : 'failed' }]);
-  else out.push([{ text: fit('', w), tone: 'dim' }]);
+  if (c.task && (c.phase === 'running' || c.phase === 'retrying')) out.push([{ text: fitPadded(`${c.task.id} ${c.task.title}`, w), tone: 'text' }]);
+  else if (c.last) out.push([{ text: fitPadded(`last ${c.last.text}`, w), tone: c.last.ok ? 'dim' : 'failed' }]);
+  else out.push([{ text: fitPadded('', w), tone: 'dim' }]);
   const room = Math.max(0, h - out.length);
   const tail = room ? c.lines.slice(-room) : [];
-  for (const l of tail) out.push([{ text: fit(`${l}`, w), tone: 'dim' }]);
-  while (out.length < h) out.push([{ text: fit('', w), tone: 'dim' }]);
+  for (const l of tail) out.push([{ text: fitPadded(`${l}`, w), tone: 'dim' }]);
+  while (out.length < h) out.push([{ text: fitPadded('', w), tone: 'dim' }]);
   return out.slice(0, h);
 }
 
@@ -105,9 +94,9 @@ export function headerText(quad: number, cells: readonly AgentCell[], now: numbe
   const done = cells.reduce((a, c) => a + c.done, 0);
   const failed = cells.reduce((a, c) => a + c.failed, 0);
   if (cells.length && cells.every((c) => c.phase === 'done' || c.phase === 'stopped')) {
-    return `quad ${quad} · ${cells[0]!.phase === 'done' ? 'finished' : 'stopped'} · ${done} tasks done${failed ? ` · ${failed} failed` : ''} · ${elapsed(now - startedAt)}`;
+    return `quad ${quad} · ${cells[0]!.phase === 'done' ? 'finished' : 'stopped'} · ${done} tasks done${failed ? ` · ${failed} failed` : ''} · ${formatElapsed(now - startedAt)}`;
   }
-  return `quad ${quad} · ${count(['running', 'retrying'])} busy · ${count(['idle'])} idle · ${done} done${failed ? ` · ${failed} failed` : ''} · ${elapsed(now - startedAt)}`;
+  return `quad ${quad} · ${count(['running', 'retrying'])} busy · ${count(['idle'])} idle · ${done} done${failed ? ` · ${failed} failed` : ''} · ${formatElapsed(now - startedAt)}`;
 }
 
 /**
@@ -116,7 +105,7 @@ export function headerText(quad: number, cells: readonly AgentCell[], now: numbe
  */
 export function renderGrid(cells: readonly AgentCell[], width: number, height: number, header: string, footer: string, now: number): Line[] {
   const w = Math.max(1, width);
-  const lines: Line[] = [[{ text: fit(header, w), tone: 'header' }]];
+  const lines: Line[] = [[{ text: fitPadded(header, w), tone: 'header' }]];
   const withFooter = height >= 10;
   const body = Math.max(1, height - 1 - (withFooter ? 1 : 0));
   const { cols, rows } = gridShape(cells.length, w, body);
@@ -125,7 +114,7 @@ export function renderGrid(cells: readonly AgentCell[], width: number, height: n
   const ch = Math.max(1, Math.floor((body - (rules ? rows - 1 : 0)) / rows));
   const blank = (n: number): Line[] => Array.from({ length: n }, () => [{ text: ' '.repeat(cw), tone: 'dim' as Tone }]);
   for (let r = 0; r < rows; r++) {
-    if (r > 0 && rules) lines.push([{ text: fit(Array.from({ length: cols }, () => '─'.repeat(cw)).join('┼'), w), tone: 'rule' }]);
+    if (r > 0 && rules) lines.push([{ text: fitPadded(Array.from({ length: cols }, () => '─'.repeat(cw)).join('┼'), w), tone: 'rule' }]);
     const colCells = Array.from({ length: cols }, (_, c) => cells[r * cols + c]);
     const drawn = colCells.map((c) => (c ? cellLines(c, cw, ch, now) : blank(ch)));
     for (let i = 0; i < ch; i++) {
@@ -140,6 +129,6 @@ export function renderGrid(cells: readonly AgentCell[], width: number, height: n
     }
   }
   while (lines.length < height - (withFooter ? 1 : 0)) lines.push([{ text: ' '.repeat(w), tone: 'dim' }]);
-  if (withFooter) lines.push([{ text: fit(footer, w), tone: 'dim' }]);
+  if (withFooter) lines.push([{ text: fitPadded(footer, w), tone: 'dim' }]);
   return lines.slice(0, height);
 }

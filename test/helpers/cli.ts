@@ -11,6 +11,21 @@ export function tempDir(prefix = 'orch-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+/**
+ * The environment for a CLI under test: this process's, without the developer's ORCHESTRATOR_*
+ * settings (a run dir, a tmux socket, an alert command…) and without TMUX/TMUX_PANE (which say
+ * "inside tmux"), so a test sees the same defaults on every machine; then `extra`.
+ */
+export function cliEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v === undefined || k.startsWith('ORCHESTRATOR_') || k === 'TMUX' || k === 'TMUX_PANE') continue;
+    env[k] = v;
+  }
+  for (const [k, v] of Object.entries(extra)) if (v !== undefined) env[k] = v;
+  return env;
+}
+
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
@@ -22,13 +37,13 @@ export interface CliResult {
 }
 
 export async function cli(args: string[], o: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
-  const r = await execa(process.execPath, [CLI_JS, ...args], { cwd: o.cwd, env: o.env, reject: false, timeout: o.timeoutMs ?? 120_000 });
+  const r = await execa(process.execPath, [CLI_JS, ...args], { cwd: o.cwd, env: cliEnv(o.env), extendEnv: false, reject: false, timeout: o.timeoutMs ?? 120_000 });
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
 /** Starts the CLI without waiting (for interrupting it). */
 export function cliProcess(args: string[], o: { cwd?: string } = {}): ResultPromise {
-  return execa(process.execPath, [CLI_JS, ...args], { cwd: o.cwd, reject: false, stdin: 'ignore' });
+  return execa(process.execPath, [CLI_JS, ...args], { cwd: o.cwd, env: cliEnv(), extendEnv: false, reject: false, stdin: 'ignore' });
 }
 
 export type TaskSpec = Record<string, unknown> & { id: string };

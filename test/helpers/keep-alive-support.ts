@@ -9,6 +9,7 @@ import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI_JS } from '../../orchestrator/run-dir/paths.js';
 import type { State } from '../../state/schema.js';
+import { cliEnv } from './cli.js';
 import { cmdline, findByEnv, type Proc } from '../../workers/os/process-tree.js';
 
 export const MARK = 'ORCH_KEEPALIVE_TEST_MARK';
@@ -26,7 +27,7 @@ export function startCli(args: string[], dir: string, env: Record<string, string
   const mark = randomUUID();
   const logFile = join(dir, name);
   const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [CLI_JS, ...args], { stdio: ['ignore', fd, fd], env: { ...process.env, ...env, [MARK]: mark } });
+  const child = spawn(process.execPath, [CLI_JS, ...args], { stdio: ['ignore', fd, fd], env: cliEnv({ ...env, [MARK]: mark }) });
   closeSync(fd);
   const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
   return { child, exited, mark, logFile };

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { CLI_JS } from '../../orchestrator/run-dir/paths.js';
-import { cli, pidAlive, removeDir, status, tempDir, waitFor, writePlan } from '../helpers/cli.js';
+import { cli, cliEnv, pidAlive, removeDir, status, tempDir, waitFor, writePlan } from '../helpers/cli.js';
 
 interface Ended {
   code: number | null;
@@ -18,7 +18,7 @@ interface Ended {
 
 /** Runs the CLI with its stdout a pipe that we close once we have read `keepLines` lines. */
 function withClosedPipe(args: string[], keepLines: number): { ended: Promise<Ended>; pid: number } {
-  const child = spawn(process.execPath, [CLI_JS, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI_JS, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: cliEnv() });
   let out = '';
   let stderr = '';
   const close = () => child.stdout.destroy();

@@ -6,6 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, cliProcess, events, pidAlive, removeDir, status, tempDir, waitFor, writePlan } from '../helpers/cli.js';
 import { DEFAULT_AGENTS } from '../../orchestrator/core/plan/default-agents.js';
+import { Gate } from '../helpers/gate.js';
 
 describe('engine (real runs)', function () {
   this.timeout(120_000);
@@ -56,19 +57,25 @@ describe('engine (real runs)', function () {
   });
 
   it('starts the critical chain first even when it is listed last', async () => {
-    // Judged from the order of claims, not the clock: on a loaded machine every task may run
-    // late, but the schedule stays the same. With 2 agents and 6 unit tasks the makespan is 3
-    // units exactly when neither agent idles and the chain never waits: each agent runs 3 tasks
-    // and chain task k is the k-th task of whichever agent ran it. (Not necessarily one agent
-    // for the whole chain: c3 ties with s3 at priority 1 and plan order puts s3 first, so the
-    // agent freed first after c2 takes s3 and the other takes c3 — still 3 units.) Plan order
-    // alone would claim s1 and s2 first and leave c3 to start in the fourth unit.
-    const unit = 'sleep 0.8';
-    const plan = writePlan(dir, [
-      { id: 's1', run: unit }, { id: 's2', run: unit }, { id: 's3', run: unit },
-      { id: 'c1', run: unit }, { id: 'c2', run: unit, needs: ['c1'] }, { id: 'c3', run: unit, needs: ['c2'] },
-    ]);
-    const r = await cli(['run', plan, '--run-dir', dir, '--agents', '2', '--quads', '1']);
+    // Judged from the order of claims, not the clock. With 2 agents and 6 unit tasks the
+    // makespan is 3 units exactly when neither agent idles and the chain never waits: each agent
+    // runs 3 tasks and chain task k is the k-th task of whichever agent ran it. (Not necessarily
+    // one agent for the whole chain: c3 ties with s3 at priority 1 and plan order puts s3 first,
+    // so the agent freed first after c2 takes s3 and the other takes c3 — still 3 units.) Plan
+    // order alone would claim s1 and s2 first and leave c3 to start in the fourth unit.
+    // Unit tasks are gated, not slept: the test ends them in the order they started (as equal
+    // durations would), one at a time, waiting for the claim each release makes possible, so
+    // the schedule does not depend on how loaded the machine is.
+    const gate = new Gate(join(dir, 'gate'));
+    const plan = writePlan(dir, ['s1', 's2', 's3', 'c1', 'c2', 'c3'].map((id) => ({
+      id, run: gate.command(id), ...(id === 'c2' ? { needs: ['c1'] } : id === 'c3' ? { needs: ['c2'] } : {}),
+    })));
+    const run = cli(['run', plan, '--run-dir', dir, '--agents', '2', '--quads', '1']);
+    for (let released = 0; released < 6; released++) {
+      const started = await gate.waitStarted(Math.min(2 + released, 6));
+      gate.release(started[released]!);
+    }
+    const r = await run;
     expect(r.exitCode, r.stderr).to.equal(0);
     const claims = events(dir).filter((e) => e.type === 'claimed');
     expect(claims.map((e) => e.task).sort(), 'each task claimed once').to.deep.equal(['c1', 'c2', 'c3', 's1', 's2', 's3']);

@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as pty from 'node-pty';
 import { CLI_JS } from '../../orchestrator/run-dir/paths.js';
-import { cli, removeDir, tempDir, waitFor } from '../helpers/cli.js';
+import { cli, cliEnv, removeDir, tempDir, waitFor } from '../helpers/cli.js';
 import { TestServer } from '../helpers/tmux-server.js';
 import { doneCount, runState } from '../helpers/run-state.js';
 
@@ -151,9 +151,7 @@ describe('quad terminal: launch (real tmux, private socket)', function () {
     writeFileSync(plan, 'version: 1\nname: idle\nworkdir: work\ntasks:\n  - { id: s1, run: "sleep 60" }\n');
     expect((await launch(plan, '--size', '100x30')).exitCode).to.equal(0);
     const clients = async () => (await server.tmux(['list-clients', '-F', '#{client_session}']).catch(() => '')).trim().split('\n').filter(Boolean);
-    const env = { ...process.env, TERM: 'xterm-256color' } as Record<string, string>;
-    delete env.TMUX;
-    delete env.TMUX_PANE;
+    const env = cliEnv({ TERM: 'xterm-256color' });
     const term = pty.spawn(process.execPath, [CLI_JS, 'attach', '--socket', server.socket], { cols: 100, rows: 30, env });
     try {
       await waitFor('a client on the session', async () => ((await clients()).includes('orchestrator') ? true : undefined), 30_000, 200);

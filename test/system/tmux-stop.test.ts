@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { cli, events, removeDir, tempDir, waitFor } from '../helpers/cli.js';
+import { cli, cliEnv, events, removeDir, tempDir, waitFor } from '../helpers/cli.js';
 import { descendants, describePids, TestServer, waitGone } from '../helpers/tmux-server.js';
 import { runState } from '../helpers/run-state.js';
 import { PACKAGE_ROOT } from '../../orchestrator/run-dir/paths.js';
@@ -108,7 +108,7 @@ describe('quad terminal: stop leaves nothing behind (real tmux, private socket)'
   it('./launch.sh quad, status and stop for scripts; no terminal and no choice → usage, exit 2', async () => {
     const sh = join(PACKAGE_ROOT, 'launch.sh');
     const env = { ORCHESTRATOR_TMUX_SOCKET: server.socket, ORCHESTRATOR_RUN_DIR: dir };
-    const run = (args: string[]) => execa(sh, args, { env, reject: false, stdin: 'ignore', timeout: 180_000 });
+    const run = (args: string[]) => execa(sh, args, { env: cliEnv(env), extendEnv: false, reject: false, stdin: 'ignore', timeout: 180_000 });
     const q = await run(['quad', plan, '--size', '100x30']);
     expect(q.exitCode, String(q.stderr)).to.equal(0);
     expect(await server.hasSession()).to.equal(true);

@@ -10,7 +10,8 @@ describe('worktree mode on the timeline', () => {
     const s = emptyState(0);
     s.meta.status = 'finished';
     s.meta.finishedAt = 10_000;
-    const ev = (ts: number, type: RunEvent['type'], task: string, agent: string, extra: Partial<RunEvent> = {}): RunEvent => ({ ts, type, task, agent, fence: task === 'T1' ? 1 : 2, ...extra });
+    const ev = (ts: number, type: RunEvent['type'], task: string, agent: string, extra: { commit?: string; reason?: string } = {}): RunEvent =>
+      ({ ts, type, task, agent, fence: task === 'T1' ? 1 : 2, ...extra }) as RunEvent;
     const events: RunEvent[] = [
       ev(0, 'claimed', 'T1', 'A'), ev(0, 'claimed', 'T2', 'B'),
       ev(4000, 'merged', 'T1', 'A', { commit: 'c'.repeat(40) }), ev(4000, 'finished', 'T1', 'A'),

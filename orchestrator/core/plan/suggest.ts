@@ -28,8 +28,3 @@ export function suggest(word: string, candidates: Iterable<string>): string | un
   }
   return best;
 }
-
-export function didYouMean(word: string, candidates: Iterable<string>): string {
-  const s = suggest(word, candidates);
-  return s ? ` (did you mean '${s}'?)` : '';
-}

@@ -3,15 +3,19 @@
  * see earlier writes, and every write is recorded as an op (what the store journals) while
  * the base state stays untouched.
  */
-import type { RunEvent } from '../../../state/events.js';
+import type { NewEvent, RunEvent } from '../../../state/events.js';
 import type { AgentState, Alert, GroupState, Meta, Op, State, TaskState } from '../../../state/schema.js';
 import type { StateStore } from '../../../state/store.js';
 import { TaskIndex } from '../../../state/task-index.js';
 
-/** One transition as one store transaction: a Draft over the state read under the lock (with the store's task index), its changes committed, `fn`'s value returned. */
-export function transact<R>(store: Pick<StateStore, 'transaction'>, fn: (d: Draft) => R): Promise<R> {
+/**
+ * One transition as one store transaction: a Draft over the state read under the lock (with the
+ * store's task index), its changes committed, `fn`'s value returned. `now` is read when the
+ * lock is held (a caller with its own clock passes it).
+ */
+export function transact<R>(store: Pick<StateStore, 'transaction'>, fn: (d: Draft) => R, now: () => number = Date.now): Promise<R> {
   return store.transaction((s, index) => {
-    const d = new Draft(s, Date.now(), index);
+    const d = new Draft(s, now(), index);
     return d.result(fn(d));
   });
 }
@@ -103,8 +107,8 @@ export class Draft {
     this.event({ type: 'alert', reason: `${a.kind}: ${a.message}`, quad: a.quad, task: a.task });
   }
 
-  event(e: Omit<RunEvent, 'ts'>): void {
-    this.events.push({ ts: this.now, ...e });
+  event(e: NewEvent): void {
+    this.events.push({ ts: this.now, ...e } as RunEvent);
   }
 
   /** The transaction result the store expects. */

@@ -4,8 +4,10 @@ import type { RunEvent } from '../../../state/events.js';
 const time = (ts: number, full = false) => (full ? new Date(ts).toISOString() : new Date(ts).toISOString().slice(11, 23));
 
 export function formatEvent(e: RunEvent, o: { fullTime?: boolean } = {}): string | undefined {
-  const who = e.agent ? ` ${e.agent}` : '';
-  const att = e.attempt && e.attempt > 1 ? ` (attempt ${e.attempt})` : '';
+  const agent = 'agent' in e ? e.agent : undefined;
+  const attempt = 'attempt' in e ? e.attempt : undefined;
+  const who = agent ? ` ${agent}` : '';
+  const att = attempt && attempt > 1 ? ` (attempt ${attempt})` : '';
   const body = ((): string | undefined => {
     switch (e.type) {
       case 'started': return `▶ ${e.task}${who}${att}`;

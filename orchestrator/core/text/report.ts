@@ -2,6 +2,7 @@
  * What the CLI prints about a run: counts, the task table, the agent table, the makespan next
  * to the lower bound, the exit code. Pure functions of the state (and the plan when known).
  */
+import { table } from './table.js';
 import type { State, TaskStatus } from '../../../state/schema.js';
 import { TASK_STATUSES } from '../../../state/schema.js';
 import { buildGraph, criticalPath, lowerBound, priorities } from '../graph/graph.js';
@@ -41,12 +42,6 @@ export function statusJson(s: State): object {
     groups: Object.values(s.groups),
     alerts: s.alerts.slice(-20),
   };
-}
-
-export function table(rows: string[][], header: string[]): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const fmt = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
-  return [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)];
 }
 
 const dur = (ms?: number) => (ms === undefined ? '' : formatDuration(ms));

@@ -71,7 +71,7 @@ export function buildTimeline(o: TimelineInput): Timeline {
   };
   for (const e of o.events) {
     // Events of earlier runs in the same directory are not on this run's axis.
-    if (e.ts < start || !e.task) continue;
+    if (e.ts < start || !('task' in e) || !e.task) continue;
     lastTs = Math.max(lastTs, e.ts);
     const cur = open.get(e.task);
     if (e.type === 'claimed' && e.agent) {
@@ -85,7 +85,8 @@ export function buildTimeline(o: TimelineInput): Timeline {
       if (cur && (e.fence === undefined || e.fence === cur.fence)) cur.start = e.ts;
     } else {
       const status = CLOSING[e.type];
-      if (!status || !cur || (e.fence !== undefined && cur.fence !== undefined && e.fence !== cur.fence)) continue;
+      const fence = 'fence' in e ? e.fence : undefined;
+      if (!status || !cur || (fence !== undefined && cur.fence !== undefined && fence !== cur.fence)) continue;
       open.delete(e.task);
       close(cur, e.ts, status);
     }

@@ -19,7 +19,8 @@ import { RunSource } from '../source/run-source.js';
 import { blessedTerminal, preferUnicodeLines } from './terminal.js';
 import { buildViewModel, type AgentRow, type DashboardModel } from '../model/view-model.js';
 import type { State } from '../../../state/schema.js';
-import { fit, statusLine } from './view-text.js';
+import { fit } from '../../../orchestrator/core/text/fit.js';
+import { statusLine } from './view-text.js';
 
 export interface DashboardOptions {
   runDir: string;

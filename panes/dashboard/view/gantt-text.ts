@@ -5,7 +5,7 @@
  */
 import { formatDuration } from '../../../orchestrator/core/text/duration.js';
 import type { BarMark, BarStatus, Timeline } from '../model/timeline.js';
-import { fit } from './view-text.js';
+import { fit } from '../../../orchestrator/core/text/fit.js';
 
 export const FILL: Record<BarStatus, string> = { done: '█', running: '▓', failed: '░', lost: '·' };
 const COLOUR: Record<BarStatus, string> = { done: 'green', running: 'cyan', failed: 'red', lost: 'gray' };

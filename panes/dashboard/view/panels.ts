@@ -11,7 +11,8 @@ import { LEGEND, MARK_LEGEND, renderGantt } from './gantt-text.js';
 import type { Layout, PanelName, Placement } from '../model/layout.js';
 import type { MetricsSample } from '../source/process-metrics.js';
 import type { AgentRow, DashboardModel } from '../model/view-model.js';
-import { agentCells, agentColumns, alertLine, fit, shortLogLine, type Column } from './view-text.js';
+import { fit } from '../../../orchestrator/core/text/fit.js';
+import { agentCells, agentColumns, alertLine, shortLogLine, type Column } from './view-text.js';
 
 const BORDER = { type: 'line' as const };
 const STYLE = { border: { fg: 'cyan' }, label: { fg: 'white', bold: true } };

@@ -3,7 +3,8 @@
  * progress, counts, ETA, per-quad done, agents with restarts, failed/blocked tasks, alerts.
  * Built from the same view model as the dashboard. Pure.
  */
-import { pathText, table } from '../../../orchestrator/core/text/report.js';
+import { pathText } from '../../../orchestrator/core/text/report.js';
+import { table } from '../../../orchestrator/core/text/table.js';
 import type { DashboardModel } from '../model/view-model.js';
 import { agentCells, agentColumns, alertLine, bar, countsText, dur, etaText } from './view-text.js';
 

@@ -3,17 +3,13 @@
  * lines. Shared by the blessed screen and `orchestrator status`, so both say the same. Pure.
  */
 import { formatDuration } from '../../../orchestrator/core/text/duration.js';
+import { fit } from '../../../orchestrator/core/text/fit.js';
 import type { Alert } from '../../../state/schema.js';
 import type { AgentRow, DashboardModel, Progress, StatusInfo } from '../model/view-model.js';
 import { textBar } from '../../../orchestrator/core/text/progress-line.js';
 
 export const dur = (ms: number | undefined): string => (ms === undefined ? '—' : formatDuration(ms));
 
-/** Cuts `s` to `w` columns, marking the cut. */
-export function fit(s: string, w: number): string {
-  if (w <= 0) return '';
-  return s.length <= w ? s : w === 1 ? '…' : `${s.slice(0, w - 1)}…`;
-}
 
 export function etaText(st: StatusInfo): string {
   if (st.runStatus === 'finished') return 'done';
