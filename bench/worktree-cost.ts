@@ -59,7 +59,7 @@ mkdirSync(scratch);
 const changes = new Map<string, Map<string, string>>();
 let before = new Map<string, string>();
 for (const t of order) {
-  execFileSync('/bin/sh', ['-c', typeof t.run === 'string' ? t.run : t.run.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ')], { cwd: scratch, stdio: 'ignore', env: { ...process.env, ...t.env } });
+  execFileSync('/bin/sh', ['-c', typeof t.run === 'string' ? t.run : (t.run ?? ['true']).map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ')], { cwd: scratch, stdio: 'ignore', env: { ...process.env, ...t.env } });
   const after = files(scratch);
   changes.set(t.id, new Map([...after].filter(([p, c]) => before.get(p) !== c)));
   before = after;

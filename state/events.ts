@@ -9,6 +9,7 @@ export const EVENT_TYPES = [
   'retried', 'requeued', 'blocked', 'unblocked', 'lease-expired', 'stale-result-rejected',
   'group-started', 'group-exited', 'group-restarted', 'group-failed', 'agent-idle', 'paused', 'resumed',
   'alert', 'task-reset', 'merged', 'conflict',
+  'agent-session', 'agent-usage', 'agent-needs-input', 'agent-limit', 'agent-stalled', 'agent-budget',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -118,6 +119,20 @@ export interface AlertEvent extends EventBase {
   task?: string;
 }
 
+/** An AI agent task (`agent:`): its session, usage, a question, a usage limit, a stall, a budget. */
+export interface AgentTaskEvent extends EventBase {
+  type: 'agent-session' | 'agent-usage' | 'agent-needs-input' | 'agent-limit' | 'agent-stalled' | 'agent-budget';
+  task: string;
+  agent?: string;
+  cli?: string;
+  session?: string;
+  /** Tokens the task (agent-usage, agent-budget: the run) used so far. */
+  tokens?: number;
+  costUsd?: number;
+  /** agent-limit: the CLI is paused until then (reset + margin). */
+  until?: number;
+}
+
 export interface AgentIdleEvent extends EventBase {
   type: 'agent-idle';
   agent?: string;
@@ -126,7 +141,7 @@ export interface AgentIdleEvent extends EventBase {
 /** One line of logs/events.jsonl: a union on `type`, so each kind says exactly what it carries. */
 export type RunEvent =
   | RunLevelEvent | ClaimedEvent | StartedEvent | ResultEvent | TaskNoteEvent | LeaseExpiredEvent
-  | StaleResultEvent | MergedEvent | ConflictEvent | GroupEvent | AlertEvent | AgentIdleEvent;
+  | StaleResultEvent | MergedEvent | ConflictEvent | GroupEvent | AlertEvent | AgentIdleEvent | AgentTaskEvent;
 
 /** An event as a transition records it (the store stamps `ts`). */
 export type NewEvent = RunEvent extends infer E ? (E extends RunEvent ? Omit<E, 'ts'> : never) : never;

@@ -25,6 +25,30 @@ function buildSchemas(z: typeof Zod) {
   const num = z.number();
   const opt = <T extends Zod.ZodType>(t: T) => t.optional();
 
+  const tokens = z.object({ input: num, output: num, cacheRead: num, cacheWrite: num, reasoning: num });
+  /** An `agent:` task's AI CLI: its session and what it spent (whole task), kept small. */
+  const agentRecord = z.object({
+    cli: z.string(),
+    session: opt(z.string()),
+    version: opt(z.string()),
+    state: z.enum(['working', 'needs-input', 'stalled', 'paused', 'done', 'failed']),
+    turns: num,
+    tokens,
+    /** What attempts before the current one used (tokens = before + current attempt). */
+    before: opt(tokens),
+    /** Codex: the thread's total at the end of the last attempt (later totals include it). */
+    thread: opt(tokens),
+    costUsd: opt(num),
+    question: opt(z.string()),
+    /** Paused until (usage limit), ms since the epoch. */
+    until: opt(num),
+    limits: opt(num),
+    stalls: opt(num),
+    tool: opt(z.string()),
+    actions: opt(z.array(z.string())),
+    lastAt: opt(num),
+  });
+
   const task = z.object({
     id: z.string(),
     status: z.enum(TASK_STATUSES),
@@ -55,6 +79,8 @@ function buildSchemas(z: typeof Zod) {
     branch: opt(z.string()),
     commit: opt(z.string()),
     merge: opt(z.string()),
+    /** An `agent:` task's AI CLI record (the `agent` field above is the plan agent that claimed it). */
+    ai: opt(agentRecord),
   });
 
   const agent = z.object({
@@ -102,6 +128,10 @@ function buildSchemas(z: typeof Zod) {
     paused: z.boolean(),
     /** Durations learned from earlier runs, by task id, for priorities and ETA. */
     learned: z.record(z.string(), num),
+    /** Agent CLIs paused by a usage limit, until when (ms since the epoch); survives a restart. */
+    agentPauses: opt(z.record(z.string(), num)),
+    /** Tokens every agent task of the run has used (the run budget). */
+    agentTokens: opt(num),
   });
 
   const state = z.object({
@@ -139,6 +169,7 @@ function buildSchemas(z: typeof Zod) {
 
 type Schemas = ReturnType<typeof buildSchemas>;
 export type TaskState = Zod.infer<Schemas['task']>;
+export type AgentRecord = NonNullable<TaskState['ai']>;
 export type AgentState = Zod.infer<Schemas['agent']>;
 export type GroupState = Zod.infer<Schemas['group']>;
 export type Alert = Zod.infer<Schemas['alert']>;

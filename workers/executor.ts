@@ -16,6 +16,7 @@ import { constants } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import type * as Pty from 'node-pty';
 import type { Command } from '../orchestrator/core/plan/plan-types.js';
+import { LogFollower } from './log-follower.js';
 import { groupAlive, signalGroup, trackGroup, untrackGroup } from './os/process-groups.js';
 import { commandArgv, simpleArgv } from './os/simple-command.js';
 
@@ -30,6 +31,12 @@ export interface ExecOptions {
   pty: boolean;
   /** Raw output as it arrives (colour kept). */
   onOutput: (chunk: string) => void;
+  /**
+   * A plain (non-pty) command's stdout and stderr go straight into this file, opened for
+   * appending and reading (the task log): no pipes, no stream objects, one write path.
+   * onOutput still gets the output, read back from the file (see log-follower.ts).
+   */
+  logFd?: number;
   /** Called once the process exists, with its process group id. */
   onStart?: (pgid: number) => void;
   signal?: AbortSignal;
@@ -119,12 +126,15 @@ type Outcome = { exitCode: number | null; signal: string | null; spawnError?: st
 
 function runPlain(file: string, args: string[], o: ExecOptions, setPgid: (p: number) => void): Promise<Outcome> {
   return new Promise((resolve) => {
+    const follow = o.logFd !== undefined ? new LogFollower(o.logFd, LogFollower.endOf(o.logFd), o.onOutput) : undefined;
+    const out = o.logFd ?? 'pipe';
     // detached: the command leads a new process group, so its whole tree can be signalled.
-    const sub = spawn(file, args, { cwd: o.cwd, env: { ...process.env, ...o.env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const sub = spawn(file, args, { cwd: o.cwd, env: { ...process.env, ...o.env }, detached: true, stdio: ['ignore', out, out] });
     let done = false;
     const settle = (r: Outcome) => {
       if (done) return;
       done = true;
+      follow?.stop();
       resolve(r);
     };
     // Cannot start at all (no such program, bad cwd): 'error' without a pid.
@@ -138,9 +148,12 @@ function runPlain(file: string, args: string[], o: ExecOptions, setPgid: (p: num
       if (o.signal?.aborted) endGroup(sub.pid);
     }
     // stdout and stderr interleaved as they arrive (colour kept).
-    for (const stream of [sub.stdout!, sub.stderr!]) {
-      stream.setEncoding('utf8');
-      stream.on('data', (c: string) => o.onOutput(c));
+    if (follow) follow.start();
+    else {
+      for (const stream of [sub.stdout!, sub.stderr!]) {
+        stream.setEncoding('utf8');
+        stream.on('data', (c: string) => o.onOutput(c));
+      }
     }
     // Once the command itself exits, end its group so lingering children release the pipes.
     sub.once('exit', () => sub.pid && signalGroup(sub.pid, 'SIGKILL'));

@@ -8,6 +8,8 @@ export interface GroupView {
   groupStarted(quad: number, agents: readonly string[]): void;
   agentStarted(agent: string, task: TaskDef, attempt: number): void;
   agentOutput(agent: string, line: string): void;
+  /** An AI agent's running summary (CLI, turns, tokens), when the view shows one. */
+  agentProgress?(agent: string, summary: string): void;
   agentFinished(agent: string, task: TaskDef, ok: boolean, reason?: string): void;
   log(message: string): void;
   groupStopped(why: string): void;

@@ -18,9 +18,19 @@ import type { FileStateStore } from '../state/store.js';
 import type { State } from '../state/schema.js';
 import { appendEvent, runStore } from '../orchestrator/run-dir/run-store.js';
 import { signalGroup } from './os/process-groups.js';
-import { runAttempt } from './task-runner.js';
+import { runAttempt, type AgentContext, type AttemptResult } from './task-runner.js';
+import { agentProgress, agentAttemptEnded, agentLimited, agentNeedsInput, agentStalled, type AgentRef } from '../orchestrator/core/run/agent-transitions.js';
+import { agentRecord, attemptBase, type AgentRecordState } from '../orchestrator/core/agents/record.js';
+import { tokenTotal, type AgentEvent } from '../orchestrator/core/agents/events.js';
+import { attemptSummary, type AttemptView } from '../orchestrator/core/agents/attempt.js';
+import type { TaskDef } from '../orchestrator/core/plan/plan-types.js';
+import type { AgentRecord } from '../state/schema.js';
+
+/** A running agent's progress goes to the state at most this often (sessions, questions at once). */
+export const AGENT_PROGRESS_MS = 1000;
 import { TaskWorkspaces } from '../orchestrator/run-dir/task-workspace.js';
 import { worktreeAttempt } from './worktree-attempt.js';
+import type { GitReport } from '../orchestrator/core/run/transitions.js';
 import type { GroupView } from './view.js';
 
 /**
@@ -262,7 +272,9 @@ export class WorkerGroup {
       this.agentLog(c.agent, `${def.id} ${def.title}: attempt ${c.attempt} started`);
     };
     let recordPgid: NodeJS.Timeout | undefined;
+    const ai = def.agent ? this.agentContext(c, def) : undefined;
     const run = (cwd: string) => runAttempt({
+      ...(ai && { ai: ai.ctx }),
       def, cwd, agent: c.agent, attempt: c.attempt, logFile: this.paths.taskLog(def.id), signal: this.abort.signal,
       onLine: (line) => {
         view.agentOutput(c.agent, line);
@@ -276,13 +288,17 @@ export class WorkerGroup {
     });
     // Worktree mode: the attempt runs in the task's own worktree, then is committed and merged.
     const ws = def.workspace === 'worktree' ? this.workspaces : undefined;
-    const res: Awaited<ReturnType<typeof worktreeAttempt>> = ws ? await worktreeAttempt(ws, def, this.store.read().tasks[c.task]?.hash ?? '', this.paths.taskLog(def.id), run) : await run(this.workdir);
+    const res: Partial<AttemptResult> & AttemptResult & { git?: GitReport } = ws ? await worktreeAttempt(ws, def, this.store.read().tasks[c.task]?.hash ?? '', this.paths.taskLog(def.id), run) : await run(this.workdir);
     clearTimeout(recordPgid);
     announce();
     this.agentLog(c.agent, `${def.id}: ${res.ok ? 'done' : `failed (${res.reason})`} in ${res.durationMs} ms`);
     view.agentFinished(c.agent, def, res.ok, res.reason);
     if (this.stopping && res.aborted) return undefined;
     const r = await this.tx((d) => {
+      if (ai && res.ai) {
+        const held = this.agentEnded(d, c, def, ai.finalRecord(res), res);
+        if (held) return { counted: true, next: this.stopping ? [] : claimFor(d, this.ctx, this.o.quad, [c.agent]) };
+      }
       const counted = finish(d, this.ctx, { task: c.task, agent: c.agent, fence: c.fence, ...res, reason: res.reason, git: res.git });
       const next = this.stopping ? [] : claimFor(d, this.ctx, this.o.quad, [c.agent]);
       return { counted, next };
@@ -290,6 +306,82 @@ export class WorkerGroup {
     if (!r.counted) view.log(`${c.agent}: result of ${c.task} (fence ${c.fence}) rejected as stale`);
     this.wakeSoon();
     return r.next[0];
+  }
+
+  /**
+   * What an agent attempt needs from the state (its session to resume, what earlier attempts
+   * spent) and how its progress gets there: the session and questions at once, the rest at
+   * most once per AGENT_PROGRESS_MS.
+   */
+  private agentContext(c: Claim, def: TaskDef): { ctx: AgentContext; finalRecord: (res: AttemptResult) => AgentRecord } {
+    const spec = def.agent!;
+    const prev = this.store.read().tasks[c.task]?.ai;
+    const base = attemptBase(prev);
+    const ref: AgentRef = { task: c.task, agent: c.agent, fence: c.fence };
+    let lastWrite = 0;
+    let pending: NodeJS.Timeout | undefined;
+    let latest: AttemptView | undefined;
+    let asked: string | undefined;
+    let announced = prev?.session;
+    const rec = (v: AttemptView, state: AgentRecordState) => agentRecord(base, v, state) as AgentRecord;
+    const write = () => {
+      pending = undefined;
+      lastWrite = Date.now();
+      const v = latest!;
+      void this.tx((d) => agentProgress(d, ref, rec(v, v.question && spec.onInput === 'wait' ? 'needs-input' : 'working'))).catch(() => undefined);
+    };
+    const onEvent = (v: AttemptView, e: AgentEvent) => {
+      latest = v;
+      const r = rec(v, 'working');
+      this.o.view.agentProgress?.(c.agent, attemptSummary(spec.cli, r.turns, tokenTotal(r.tokens), r.costUsd));
+      if (e.kind === 'session' && e.id && e.id !== announced) {
+        announced = e.id;
+        clearTimeout(pending);
+        lastWrite = Date.now();
+        void this.tx((d) => {
+          agentProgress(d, ref, rec(v, 'working'));
+          d.event({ type: 'agent-session', task: c.task, agent: c.agent, cli: spec.cli, session: e.id, reason: e.version ? `v${e.version}` : undefined });
+        }).catch(() => undefined);
+        return;
+      }
+      if (e.kind === 'needs-input' && e.question !== asked) {
+        asked = e.question;
+        clearTimeout(pending);
+        lastWrite = Date.now();
+        void this.tx((d) => agentNeedsInput(d, ref, rec(v, spec.onInput === 'wait' ? 'needs-input' : 'working'), e.question)).catch(() => undefined);
+        return;
+      }
+      if (pending) return;
+      pending = setTimeout(write, Math.max(0, lastWrite + AGENT_PROGRESS_MS - Date.now()));
+    };
+    return {
+      ctx: {
+        preset: this.plan.agentPresets?.[spec.cli], agentPath: this.plan.agentPath, promptDir: resolve(this.paths.stateDir, 'prompts'),
+        resume: prev?.session, threadBase: prev?.thread, earlierTokens: tokenTotal(base.tokens), onEvent,
+      },
+      finalRecord: (res) => {
+        clearTimeout(pending);
+        const kind = res.ai!.verdict.kind;
+        return rec(res.ai!.view, kind === 'limit' ? 'paused' : kind === 'stalled' ? 'stalled' : res.ok ? 'done' : 'failed');
+      },
+    };
+  }
+
+  /** Records an agent attempt's end; true when the task was held back (limit, stall) rather than finished. */
+  private agentEnded(d: Draft, c: Claim, def: TaskDef, rec: AgentRecord, res: AttemptResult): boolean {
+    const ref: AgentRef = { task: c.task, agent: c.agent, fence: c.fence };
+    const run = res.ai!;
+    if (run.verdict.kind === 'limit') {
+      agentLimited(d, this.ctx, ref, rec, run.verdict.resetAt + def.agent!.limitMarginMs, run.verdict.message);
+      return true;
+    }
+    if (run.verdict.kind === 'stalled') {
+      agentStalled(d, this.ctx, ref, rec, run.verdict.reason);
+      return true;
+    }
+    if (run.stop?.kind === 'budget') d.event({ type: 'agent-budget', task: c.task, agent: c.agent, cli: rec.cli, tokens: tokenTotal(rec.tokens), reason: run.stop.reason });
+    agentAttemptEnded(d, ref, rec);
+    return false;
   }
 
   private agentLog(agent: string, line: string): void {

@@ -21,17 +21,17 @@ export interface AttemptOutcome {
 
 const short = (sha: string) => sha.slice(0, 12);
 
-export async function worktreeAttempt(
-  ws: TaskWorkspaces, def: TaskDef, hash: string, logFile: string, run: (cwd: string) => Promise<AttemptOutcome>,
-): Promise<AttemptOutcome & { git?: GitReport }> {
+export async function worktreeAttempt<R extends AttemptOutcome>(
+  ws: TaskWorkspaces, def: TaskDef, hash: string, logFile: string, run: (cwd: string) => Promise<R>,
+): Promise<Partial<R> & AttemptOutcome & { git?: GitReport }> {
   const t0 = performance.now();
   const branch = ws.branch(def.id);
   const log = (line: string) => appendFileSync(logFile, `--- git: ${line} ---\n`, { mode: 0o600 });
-  const done = (git: GitReport, note: string, res?: AttemptOutcome): AttemptOutcome & { git: GitReport } => ({
-    ok: true, exitCode: res?.exitCode ?? 0, signal: null, aborted: false,
+  const done = (git: GitReport, note: string, res?: R): Partial<R> & AttemptOutcome & { git: GitReport } => ({
+    ...res, ok: true, exitCode: res?.exitCode ?? 0, signal: null, aborted: false,
     durationMs: res?.durationMs ?? Math.round(performance.now() - t0), tail: [...(res?.tail ?? []), note], git,
-  });
-  let res: AttemptOutcome | undefined;
+  }) as Partial<R> & AttemptOutcome & { git: GitReport };
+  let res: R | undefined;
   let commit: string | undefined;
   try {
     const p = await ws.prepare(def.id, hash);
@@ -69,6 +69,6 @@ export async function worktreeAttempt(
   } catch (e) {
     const reason = `git: ${(e as Error).message}`;
     log(reason);
-    return { ok: false, exitCode: null, signal: null, durationMs: Math.round(performance.now() - t0), tail: [reason], reason, aborted: res?.aborted ?? false };
+    return { ok: false, exitCode: null, signal: null, durationMs: Math.round(performance.now() - t0), tail: [reason], reason, aborted: res?.aborted ?? false } as Partial<R> & AttemptOutcome;
   }
 }

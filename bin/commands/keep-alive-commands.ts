@@ -24,6 +24,6 @@ export function registerKeepAliveCommands(program: Command): void {
     .action(async (plan: string | undefined, o: RunCommandOptions & { control?: boolean }) => {
       tuneHeapForLongRun();
       const { haMain } = await import('../../orchestrator/modes/ha.js');
-      process.exitCode = await haMain({ plan, runDir: resolveRunDir(o.runDir), agents: o.agents, quads: o.quads, fresh: o.fresh, intervalMs: o.interval, control: o.control });
+      process.exitCode = await haMain({ plan, runDir: resolveRunDir(o.runDir), agents: o.agents, quads: o.quads, fresh: o.fresh, intervalMs: o.interval, agentPath: o.agentPath, control: o.control });
     });
 }

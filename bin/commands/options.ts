@@ -31,6 +31,7 @@ export interface RunCommandOptions {
   runDir?: string;
   fresh?: boolean;
   interval?: number;
+  agentPath?: string;
 }
 
 /** Adds the options of RunCommandOptions (and the plan argument) to a command that starts a run. */
@@ -41,5 +42,6 @@ export function withRunOptions(cmd: Command): Command {
     .option('--agents <n>', "number of agents (default: the plan's, 12)", intOption('--agents', 1, 256))
     .option('--quads <q>', "number of worker groups (default: the plan's, 3)", intOption('--quads', 1, 8))
     .option('--fresh', 'start over: move the old state aside')
-    .option('--interval <duration>', INTERVAL_HELP, intervalOption);
+    .option('--interval <duration>', INTERVAL_HELP, intervalOption)
+    .option('--agent-path <dir>', 'a folder put first on the PATH of agent CLIs, e.g. fake ones (default: $ORCHESTRATOR_AGENT_PATH)');
 }

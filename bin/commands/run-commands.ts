@@ -14,7 +14,7 @@ export function registerRunCommands(program: Command): void {
     .action(async (plan: string | undefined, o: RunCommandOptions) => {
       tuneHeapForLongRun();
       const { runMain } = await import('../../orchestrator/modes/run.js');
-      process.exitCode = await runMain({ plan, runDir: resolveRunDir(o.runDir), agents: o.agents, quads: o.quads, fresh: o.fresh, intervalMs: o.interval });
+      process.exitCode = await runMain({ plan, runDir: resolveRunDir(o.runDir), agents: o.agents, quads: o.quads, fresh: o.fresh, intervalMs: o.interval, agentPath: o.agentPath });
     });
 
   program

@@ -13,13 +13,19 @@ export function registerStateCommands(program: Command): void {
     .command('validate')
     .description('check a plan and show its tasks, agents per quad, critical path and lower bound')
     .argument('[plan]', 'plan file (YAML or JSON); default: the bundled avatar-platform plan')
-    .action(async (planFile?: string) => {
+    .option('--agent-path <dir>', 'a folder searched first for agent CLIs (default: $ORCHESTRATOR_AGENT_PATH)')
+    .action(async (planFile: string | undefined, o: { agentPath?: string }) => {
       const [{ loadPlan }, { buildContext }, { pathText }, { table }] = await Promise.all([
         import('../../orchestrator/run-dir/load-plan.js'), import('../../orchestrator/core/graph/context.js'), import('../../orchestrator/core/text/report.js'),
         import('../../orchestrator/core/text/table.js'),
       ]);
       const plan = loadPlan(planFile);
       const ctx = buildContext(plan);
+      if (plan.tasks.some((t) => t.agent)) {
+        const { missingClis } = await import('../../workers/agents/installed.js');
+        const missing = missingClis(plan, o.agentPath ?? process.env.ORCHESTRATOR_AGENT_PATH);
+        if (missing.length) throw new UsageError(missing.join('\n'));
+      }
       say(`plan ${plan.name} (${plan.file}): ${plan.tasks.length} tasks, ${plan.agents.length} agents in ${plan.quads.length} quads — valid`);
       say();
       for (const l of table(plan.tasks.map((t) => [t.id, t.title, t.role ?? '', t.needs.join(',') || '-']), ['TASK', 'TITLE', 'ROLE', 'NEEDS'])) say(l);

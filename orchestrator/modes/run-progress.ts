@@ -6,7 +6,7 @@
 import { formatDuration } from '../core/text/duration.js';
 import type { RunPaths } from '../run-dir/paths.js';
 import type { Plan } from '../core/plan/plan-types.js';
-import { countsLine, exitCodeFor, integrationLines, makespan, pathText, taskTable } from '../core/text/report.js';
+import { agentUsageLines, countsLine, exitCodeFor, integrationLines, makespan, pathText, taskTable } from '../core/text/report.js';
 import { EventTail } from '../../state/event-tail.js';
 import type { State } from '../../state/schema.js';
 import type { FileStateStore } from '../../state/store.js';
@@ -60,7 +60,8 @@ export function followProgress(store: FileStateStore, paths: RunPaths, plan: Pla
  */
 export function summaryLines(s: State, plan: Plan, paths: RunPaths, resume = '`orchestrator run`'): string[] {
   const m = makespan(s, plan);
-  const lines = [...taskTable(s, plan), ''];
+  const usage = agentUsageLines(s);
+  const lines = [...taskTable(s, plan), '', ...(usage.length ? [...usage, ''] : [])];
   lines.push(`${countsLine(s)}; makespan ${formatDuration(m.makespanMs)} (lower bound ${formatDuration(m.lowerBoundMs)}, critical path ${pathText(m.criticalPath)})`);
   const restarts = Object.values(s.groups).reduce((n, g) => n + (g.restarts ?? 0), 0);
   const alerts = s.alerts.filter((a) => a.level !== 'info');

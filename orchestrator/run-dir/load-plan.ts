@@ -17,6 +17,9 @@ import type { GitSettings, Plan, TaskDef } from '../core/plan/plan-types.js';
 import { defaultIntegration } from '../core/workspace/names.js';
 import { DEFAULT_IDENTITY, parseIdentity } from '../core/workspace/commit-message.js';
 import { DEFAULT_PLAN } from './paths.js';
+import { agentPresets, agentSpec, checkAgentParts } from './plan-agents.js';
+
+const agentChecksFail = (raw: unknown, file: string) => !!raw && typeof raw === 'object' && checkAgentParts(raw as Record<string, unknown>, { at: (_p: unknown, message: string) => ({ file, message }), lineOf: () => undefined }, file).length > 0;
 
 export { MAX_QUADS };
 export const MAX_PLAN_BYTES = 8 * 1024 * 1024;
@@ -62,7 +65,7 @@ function parseFast(text: string, file: string): Plan | undefined {
   }
   if (hasSharedNodes(raw)) return undefined;
   const parsed = planSchema.safeParse(raw);
-  if (!parsed.success || checkPlan(raw, { at: (_p, message) => ({ file, message }), lineOf: () => undefined }).length) return undefined;
+  if (!parsed.success || agentChecksFail(raw, file) || checkPlan(raw, { at: (_p, message) => ({ file, message }), lineOf: () => undefined }).length) return undefined;
   return normalise(parsed.data, file);
 }
 
@@ -99,6 +102,7 @@ export function parseYaml(text: string, file: string): Plan {
   const parsed = planSchema.safeParse(raw);
   const problems: PlanProblem[] = parsed.success ? [] : parsed.error.issues.flatMap((i) => describeIssue(i, loc, raw));
   problems.push(...checkPlan(raw, loc));
+  if (raw && typeof raw === 'object') problems.push(...checkAgentParts(raw as Record<string, unknown>, loc, file));
   if (problems.length || !parsed.success) throw new PlanError(inFileOrder(problems));
   return normalise(parsed.data, file);
 }
@@ -112,7 +116,7 @@ function inFileOrder(problems: PlanProblem[]): PlanProblem[] {
 }
 
 function normalise(raw: RawPlan, file: string): Plan {
-  const agents = (raw.agents ?? DEFAULT_AGENTS).map((a) => ({ name: a.name, quad: a.quad, roles: a.roles ?? [] }));
+  const agents = (raw.agents ?? DEFAULT_AGENTS).map((a) => ({ name: a.name, quad: a.quad, roles: a.roles ?? [], ...('cli' in a && a.cli !== undefined && { cli: a.cli }) }));
   // Agents without a quads list: the quads are 1..the highest one they name.
   const highest = Math.max(1, ...agents.map((a) => a.quad));
   const quads = raw.quads ?? quadNames(DEFAULT_QUADS, raw.agents ? highest : DEFAULT_QUADS.length);
@@ -123,7 +127,8 @@ function normalise(raw: RawPlan, file: string): Plan {
     title: t.title ?? t.id,
     needs: t.needs ?? [],
     ...(t.role !== undefined && { role: t.role }),
-    run: t.run,
+    ...(t.run !== undefined && { run: t.run }),
+    ...(t.agent && { agent: agentSpec(t, raw, agents, file) }),
     ...(t.verify !== undefined && { verify: t.verify }),
     env: Object.fromEntries(Object.entries(t.env ?? {}).map(([k, v]) => [k, String(v)])),
     timeoutMs: parseDuration(t.timeout) ?? defTimeout,
@@ -145,6 +150,8 @@ function normalise(raw: RawPlan, file: string): Plan {
     keepAliveIntervalMs: parseDuration(raw.keep_alive?.interval) ?? DEFAULT_KEEPALIVE_MS,
     ...(raw.alert_command !== undefined && { alertCommand: raw.alert_command }),
     ...(git && { git }),
+    ...(raw.agent_presets && { agentPresets: agentPresets(raw) }),
+    ...(raw.budget?.tokens !== undefined && { budgetTokens: raw.budget.tokens }),
     file,
   };
 }

@@ -4,6 +4,7 @@
  * `fresh`, started over after moving the old state aside.
  */
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { buildContext, type RunContext } from '../core/graph/context.js';
 import { distributeAgents, quadNames } from '../core/plan/default-agents.js';
@@ -32,6 +33,8 @@ export interface RunOptions {
    * or a restarted one) checks at that pace and the workers heartbeat at the matching pace.
    */
   intervalMs?: number;
+  /** --agent-path / ORCHESTRATOR_AGENT_PATH: first on the agent CLIs' PATH; kept in the plan copy so every worker (and a tmux pane) uses it. */
+  agentPath?: string;
 }
 
 /** Applies --agents / --quads: the plan's agents first, spread over the quads. */
@@ -82,7 +85,9 @@ function oldPlanName(paths: RunPaths): string | undefined {
 export async function prepareRun(o: RunOptions): Promise<PreparedRun> {
   const paths = runPaths(o.runDir);
   const resolved = resolvePlan(loadPlan(o.plan), o.agents, o.quads);
-  const asked = o.intervalMs === undefined ? resolved : { ...resolved, keepAliveIntervalMs: o.intervalMs };
+  const withInterval = o.intervalMs === undefined ? resolved : { ...resolved, keepAliveIntervalMs: o.intervalMs };
+  const agentPath = o.agentPath ?? process.env.ORCHESTRATOR_AGENT_PATH;
+  const asked = agentPath ? { ...withInterval, agentPath: resolve(agentPath) } : withInterval;
   const fresh = !!o.fresh || !FileStateStore.exists(paths.stateDir);
   const { plan, notes } = await prepareWorkspace(asked, paths, fresh, existsSync(paths.planCopy) ? oldPlanName(paths) : undefined);
   if (o.fresh && notes.length) notes.unshift(`--fresh: removing the previous run's task worktrees and branches`);

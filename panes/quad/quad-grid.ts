@@ -19,6 +19,8 @@ export interface AgentCell {
   failed: number;
   /** What the agent's last task ended with, e.g. `T001 ✔`. */
   last?: { text: string; ok: boolean };
+  /** An AI agent's running summary: CLI, turns, tokens (`claude · 4 turns · 12.3k tok`). */
+  agent?: string;
   lines: string[];
 }
 
@@ -79,8 +81,10 @@ export function cellLines(c: AgentCell, w: number, h: number, now: number): Line
     out.push([{ text: fitPadded(name(w), w), tone }]);
     out.push([{ text: fitPadded(stateText(c, now), w), tone: c.phase === 'idle' ? 'dim' : tone }]);
   }
-  if (c.task && (c.phase === 'running' || c.phase === 'retrying')) out.push([{ text: fitPadded(`${c.task.id} ${c.task.title}`, w), tone: 'text' }]);
-  else if (c.last) out.push([{ text: fitPadded(`last ${c.last.text}`, w), tone: c.last.ok ? 'dim' : 'failed' }]);
+  if (c.task && (c.phase === 'running' || c.phase === 'retrying')) {
+    out.push([{ text: fitPadded(`${c.task.id} ${c.task.title}`, w), tone: 'text' }]);
+    if (c.agent && h > 4) out.push([{ text: fitPadded(c.agent, w), tone: 'text' }]);
+  } else if (c.last) out.push([{ text: fitPadded(`last ${c.last.text}`, w), tone: c.last.ok ? 'dim' : 'failed' }]);
   else out.push([{ text: fitPadded('', w), tone: 'dim' }]);
   const room = Math.max(0, h - out.length);
   const tail = room ? c.lines.slice(-room) : [];

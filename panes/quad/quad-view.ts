@@ -58,7 +58,12 @@ export class QuadView implements GroupView {
 
   agentStarted(agent: string, task: TaskDef, attempt: number): void {
     const c = this.cell(agent);
-    Object.assign(c, { phase: attempt > 1 ? 'retrying' : 'running', task: { id: task.id, title: task.title }, attempt, since: this.now(), lines: [] });
+    Object.assign(c, { phase: attempt > 1 ? 'retrying' : 'running', task: { id: task.id, title: task.title }, attempt, since: this.now(), lines: [], agent: task.agent ? task.agent.cli : undefined });
+    this.soon();
+  }
+
+  agentProgress(agent: string, summary: string): void {
+    this.cell(agent).agent = summary;
     this.soon();
   }
 
@@ -74,7 +79,7 @@ export class QuadView implements GroupView {
     const c = this.cell(agent);
     if (ok) c.done++;
     else c.failed++;
-    Object.assign(c, { phase: 'idle', task: undefined, since: this.now(), last: { text: `${task.id} ${ok ? '✔' : `✖ ${reason ?? 'failed'}`}`, ok } });
+    Object.assign(c, { phase: 'idle', task: undefined, agent: undefined, since: this.now(), last: { text: `${task.id} ${ok ? '✔' : `✖ ${reason ?? 'failed'}`}`, ok } });
     this.soon();
   }
 

@@ -158,7 +158,10 @@ describe('engine (real runs)', function () {
   });
 
   it('hands a dead worker\'s task to another agent and ends the orphaned attempt', async () => {
-    const plan = writePlan(dir, [{ id: 'long', run: 'echo $$ > attempt-$ORCHESTRATOR_ATTEMPT.pid; sleep 3' }]);
+    // Gated, not slept: the attempt runs until the test releases it, so the worker is still
+    // there to be killed however slow the status calls below are on a loaded machine.
+    const gate = new Gate(join(dir, 'gate'));
+    const plan = writePlan(dir, [{ id: 'long', run: `echo $$ > attempt-$ORCHESTRATOR_ATTEMPT.pid; ${gate.command('long')}` }]);
     const run = cliProcess(['run', plan, '--run-dir', dir, '--agents', '2', '--quads', '2']);
     const victim = await waitFor('the task to start', async () => {
       const st = await status(dir).catch(() => undefined);
@@ -170,6 +173,10 @@ describe('engine (real runs)', function () {
     const pid = victim.groups.find((g) => g.quad === quad)!.pid!;
     const taskPid = Number(readFileSync(join(dir, 'work', 'attempt-1.pid'), 'utf8'));
     process.kill(pid, 'SIGKILL');
+    // The orphaned attempt is ended by the system while it is still gated (it cannot just end itself).
+    await waitFor('the second attempt', () => existsSync(join(dir, 'work', 'attempt-2.pid')) || undefined, 60_000, 100);
+    await waitFor('the orphaned attempt to be ended', () => !pidAlive(taskPid) || undefined, 30_000, 100);
+    gate.release('long');
     const r = await run;
     expect(r.exitCode, String(r.stdout)).to.equal(0);
     const s = await status(dir);
@@ -182,7 +189,9 @@ describe('engine (real runs)', function () {
 
   it('rejects the late result of a worker that hung past its lease', async () => {
     // The slowest keep-alive interval (hung only after 30 s), so the lease (10 s) runs out first.
-    const plan = writePlan(dir, [{ id: 'x', run: 'sleep 2' }], { keep_alive: { interval: '10s' } });
+    // Gated, not slept: both attempts end when the test releases them, after the SIGCONT.
+    const gate = new Gate(join(dir, 'gate'));
+    const plan = writePlan(dir, [{ id: 'x', run: gate.command('x') }], { keep_alive: { interval: '10s' } });
     const run = cliProcess(['run', plan, '--run-dir', dir, '--agents', '2', '--quads', '2']);
     const s = await waitFor('x running', async () => {
       const st = await status(dir).catch(() => undefined);
@@ -194,6 +203,7 @@ describe('engine (real runs)', function () {
     process.kill(pid, 'SIGSTOP');
     await waitFor('the task to be taken over', () => events(dir).some((e) => e.type === 'claimed' && e.task === 'x' && e.attempt === 2) || undefined, 30_000, 200);
     process.kill(pid, 'SIGCONT');
+    gate.release('x');
     const r = await run;
     expect(r.exitCode).to.equal(0);
     await waitFor('the stale result to be rejected', () => events(dir).some((e) => e.type === 'stale-result-rejected' && e.task === 'x') || undefined, 10_000);

@@ -32,6 +32,10 @@ export function syntaxProblems(doc: Document, text: string, loc: Locator): PlanP
 function keysFor(path: Path): string[] {
   if (path.length === 0) return KNOWN_KEYS.plan;
   const top = String(path[0]);
+  const inner = path.length > 2 ? String(path[path.length - 1]) : '';
+  if (top === 'tasks' && inner === 'agent') return KNOWN_KEYS.agentTask;
+  if (top === 'tasks' && (inner === 'stall' || inner === 'budget')) return KNOWN_KEYS[inner];
+  if (top === 'agent_presets' && path.length === 2) return KNOWN_KEYS.preset;
   if (top === 'tasks') return KNOWN_KEYS.task;
   if (top === 'agents') return KNOWN_KEYS.agent;
   if (top === 'quads') return KNOWN_KEYS.quad;

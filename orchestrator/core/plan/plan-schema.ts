@@ -1,6 +1,7 @@
 /** The plan file's shape (zod). Semantic checks (ids, needs, cycles) live in plan.ts. */
 import { z } from 'zod';
 import { parseDuration } from '../text/duration.js';
+import { PERMISSIONS } from '../agents/spec.js';
 
 export const TASK_ID = /^[A-Za-z][A-Za-z0-9_.-]*$/;
 
@@ -20,13 +21,39 @@ const workspace = z.enum(['shared', 'worktree'], { error: "expected 'shared' (ev
 const wholeNumber = z.number().int('must be a whole number');
 const nonNegInt = wholeNumber.min(0, 'must be 0 or more');
 
+const oneOf = <T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { error: `expected one of ${values.join(', ')}` });
+
+/** `agent:` on a task: an AI coding CLI run headless (core/agents). */
+export const agentTaskSchema = z.strictObject({
+  cli: z.string().min(1, 'must not be empty').optional(),
+  prompt: z.string().min(1, 'must not be empty').optional(),
+  prompt_file: z.string().min(1, 'must not be empty').optional(),
+  model: z.string().min(1, 'must not be empty').optional(),
+  permission: oneOf(PERMISSIONS).optional(),
+  max_turns: wholeNumber.min(1, 'must be 1 or more').optional(),
+  budget: z.strictObject({ tokens: wholeNumber.min(1, 'must be 1 or more').optional(), wall: duration.optional() }).optional(),
+  on_limit: oneOf(['pause', 'fail'] as const).optional(),
+  limit_margin: duration.optional(),
+  on_input: oneOf(['fail', 'wait'] as const).optional(),
+  stall: z.strictObject({ idle: duration.optional(), tool: duration.optional(), after_result: duration.optional() }).optional(),
+  args: z.array(z.string()).optional(),
+});
+
+export const presetSchema = z.strictObject({
+  command: z.array(z.string()).min(1, 'must name a program'),
+  output: z.literal('text', { error: "only 'text' output is supported for presets" }).optional(),
+  limit_patterns: z.array(z.string()).optional(),
+  input_patterns: z.array(z.string()).optional(),
+});
+
 export const taskSchema = z.strictObject({
   id: z.string().regex(TASK_ID, 'must match [A-Za-z][A-Za-z0-9_.-]*'),
   title: z.string().optional(),
   description: z.string().optional(),
   needs: z.array(z.string()).optional(),
   role: z.string().optional(),
-  run: command,
+  run: command.optional(),
+  agent: agentTaskSchema.optional(),
   verify: command.optional(),
   env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string, a number or true/false' })).optional(),
   timeout: duration.optional(),
@@ -40,6 +67,8 @@ export const agentSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be a simple name (letters, digits, - _ .)'),
   quad: wholeNumber.min(1, 'quads are numbered from 1'),
   roles: z.array(z.string()).optional(),
+  /** The agent's default AI CLI for `agent:` tasks. */
+  cli: z.string().min(1, 'must not be empty').optional(),
 });
 
 export const quadSchema = z.strictObject({
@@ -55,7 +84,7 @@ export const planSchema = z.strictObject({
   quads: z.array(quadSchema).optional(),
   agents: z.array(agentSchema).min(1, 'must list at least one agent').optional(),
   defaults: z
-    .strictObject({ timeout: duration.optional(), retries: nonNegInt.max(100, 'must be at most 100').optional() })
+    .strictObject({ timeout: duration.optional(), retries: nonNegInt.max(100, 'must be at most 100').optional(), limit_margin: duration.optional() })
     .optional(),
   keep_alive: z.strictObject({ interval: duration.optional() }).optional(),
   alert_command: command.optional(),
@@ -67,6 +96,8 @@ export const planSchema = z.strictObject({
       z.strictObject({ init: z.boolean().optional(), author: z.string().optional() }),
     ], { error: "expected 'init' or a mapping { init: true, author: 'Name <email>' }" })
     .optional(),
+  agent_presets: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'preset names are simple words'), presetSchema).optional(),
+  budget: z.strictObject({ tokens: wholeNumber.min(1, 'must be 1 or more').optional() }).optional(),
   tasks: z.array(taskSchema).min(1, 'the plan has no tasks: list at least one'),
 });
 
@@ -78,7 +109,11 @@ export const KNOWN_KEYS = {
   task: Object.keys(taskSchema.shape),
   agent: Object.keys(agentSchema.shape),
   quad: Object.keys(quadSchema.shape),
-  defaults: ['timeout', 'retries'],
+  defaults: ['timeout', 'retries', 'limit_margin'],
+  agentTask: Object.keys(agentTaskSchema.shape),
+  preset: Object.keys(presetSchema.shape),
+  stall: ['idle', 'tool', 'after_result'],
+  budget: ['tokens', 'wall'],
   keep_alive: ['interval'],
   git: ['init', 'author'],
 };

@@ -1,4 +1,5 @@
 /** The validated, normalised plan: what every other part of the system consumes. */
+import type { AgentPreset, AgentSpec } from '../agents/spec.js';
 
 /** A command: a string runs through /bin/sh -c, a list is argv without a shell. */
 export type Command = string | string[];
@@ -12,6 +13,8 @@ export interface AgentDef {
   name: string;
   quad: number;
   roles: string[];
+  /** Default AI CLI of this agent's `agent:` tasks. */
+  cli?: string;
 }
 
 export interface TaskDef {
@@ -19,7 +22,9 @@ export interface TaskDef {
   title: string;
   needs: string[];
   role?: string;
-  run: Command;
+  /** Exactly one of run and agent. */
+  run?: Command;
+  agent?: AgentSpec;
   verify?: Command;
   env: Record<string, string>;
   timeoutMs: number;
@@ -56,6 +61,11 @@ export interface Plan {
   keepAliveIntervalMs: number;
   alertCommand?: Command;
   git?: GitSettings;
+  agentPresets?: Record<string, AgentPreset>;
+  /** Token budget of the whole run (agent tasks). */
+  budgetTokens?: number;
+  /** --agent-path: first on the agents' PATH (absolute). */
+  agentPath?: string;
   /** Absolute path of the file it came from. */
   file: string;
 }

@@ -27,12 +27,17 @@ export function initialState(ctx: RunContext, hashes: Map<string, string>, now: 
     ...s.meta, runId: randomUUID(), planName: ctx.plan.name, planFile: ctx.plan.file,
     planHash: [...hashes.values()].join('').slice(0, 64), learned: learnedDurations(prev),
     createdAt: prev?.meta.createdAt ?? now, fence: prev?.meta.fence ?? 0,
+    // A usage-limit pause and what agents spent outlive a restart of the run.
+    ...(prev?.meta.agentPauses && { agentPauses: prev.meta.agentPauses }),
+    ...(prev?.meta.agentTokens !== undefined && { agentTokens: prev.meta.agentTokens }),
   };
   for (const def of ctx.plan.tasks) {
     const old = prev?.tasks[def.id];
     const hash = hashes.get(def.id)!;
     const keep = old && old.status === 'done' && old.hash === hash;
-    const t: TaskState = keep ? { ...old } : { id: def.id, status: 'pending', hash, attempts: 0 };
+    // An unchanged agent task keeps its session (it resumes), tokens and pause.
+    const ai = old?.ai && old.hash === hash ? { ...old.ai, state: old.ai.state === 'paused' ? ('paused' as const) : ('working' as const) } : undefined;
+    const t: TaskState = keep ? { ...old } : { id: def.id, status: 'pending', hash, attempts: 0, ...(ai && { ai }), ...(ai?.until && { notBefore: ai.until }) };
     s.tasks[def.id] = t;
   }
   for (const t of Object.values(s.tasks)) {

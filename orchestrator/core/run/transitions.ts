@@ -7,6 +7,8 @@ import type { TaskState } from '../../../state/schema.js';
 import { priorityOf, type RunContext } from '../graph/context.js';
 import type { Draft } from './draft.js';
 import { candidates, roleCounts, schedule, type IdleAgent, type ReadyTask } from './scheduler.js';
+import { agentHeld, freeAttempts } from './agent-holds.js';
+import { groupDigits } from '../agents/attempt.js';
 
 /** A claim holds its task this long unless renewed by the agent's heartbeat. */
 export const LEASE_MS = 10_000;
@@ -91,6 +93,7 @@ export function readyNow(d: Draft, ctx: RunContext): ReadyTask[] {
   for (const id of d.readyIds()) {
     const t = d.task(id)!;
     if ((t.notBefore ?? 0) > d.now) continue;
+    if (agentHeld(d, ctx, id)) continue;
     const v = views.get(id);
     if (v) out.push(v);
   }
@@ -100,6 +103,7 @@ export function readyNow(d: Draft, ctx: RunContext): ReadyTask[] {
 /** Claims the tasks the scheduler gives to `mine` (idle agents of the calling group). */
 export function claimFor(d: Draft, ctx: RunContext, quad: number, mine: readonly string[]): Claim[] {
   if (d.meta.paused || d.meta.status !== 'running') return [];
+  if (ctx.plan.budgetTokens !== undefined) enforceRunBudget(d, ctx);
   const idle: IdleAgent[] = [];
   for (const name of d.agentNames()) {
     const a = d.agent(name)!;
@@ -163,7 +167,7 @@ export function finish(d: Draft, ctx: RunContext, r: Report): boolean {
       d.event({ type: 'conflict', task: r.task, agent: r.agent, reason: r.reason, with: g.conflictWith.join(' ') });
       failForGood(d, ctx, base, r.reason ?? 'merge conflict');
       d.event({ type: 'failed', ...ev, reason: r.reason });
-    } else if (def && t.attempts <= def.retries) {
+    } else if (def && t.attempts - freeAttempts(t) <= def.retries) {
       d.setTask({ ...base, status: 'ready', readyAt: d.now, notBefore: d.now + retryDelay(t.attempts) });
       d.event({ type: 'retried', ...ev, reason: r.reason });
     } else {
@@ -247,4 +251,22 @@ export function expireLeases(d: Draft, ctx: RunContext, deadQuads: ReadonlySet<n
   }
   if (orphans.length) checkFinished(d);
   return orphans;
+}
+
+/** The run budget is spent: ready agent tasks fail with the reason (nothing new starts). Returns whether it is. */
+export function enforceRunBudget(d: Draft, ctx: RunContext): boolean {
+  const budget = ctx.plan.budgetTokens;
+  const used = d.meta.agentTokens ?? 0;
+  if (budget === undefined || used <= budget) return false;
+  const reason = `run token budget ${groupDigits(budget)} exhausted (${groupDigits(used)} used): no new agent task starts`;
+  let any = false;
+  for (const id of d.readyIds()) {
+    if (!ctx.tasks.get(id)?.agent) continue;
+    if (!any) d.event({ type: 'agent-budget', task: id, tokens: used, reason });
+    any = true;
+    failForGood(d, ctx, d.task(id)!, reason);
+    d.event({ type: 'failed', task: id, reason });
+  }
+  if (any) checkFinished(d);
+  return true;
 }

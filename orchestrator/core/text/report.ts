@@ -9,6 +9,23 @@ import { buildGraph, criticalPath, lowerBound, priorities } from '../graph/graph
 import { formatDuration } from './duration.js';
 import type { Plan } from '../plan/plan-types.js';
 import { claimedThisRun, runMakespanMs } from '../run/run-span.js';
+import { tokenTotal } from '../agents/events.js';
+import { groupDigits } from '../agents/attempt.js';
+
+/** Tokens and cost per agent task and in total (empty when the run has no agent task). */
+export function agentUsageLines(s: State): string[] {
+  const rows = Object.values(s.tasks).filter((t) => t.ai);
+  if (!rows.length) return [];
+  let tokens = 0;
+  let cost = 0;
+  const body = rows.map((t) => {
+    const a = t.ai!;
+    tokens += tokenTotal(a.tokens);
+    cost += a.costUsd ?? 0;
+    return [t.id, a.cli, String(a.turns), groupDigits(tokenTotal(a.tokens)), a.costUsd !== undefined ? `$${a.costUsd.toFixed(4)}` : '', a.session ?? ''];
+  });
+  return [...table(body, ['TASK', 'CLI', 'TURNS', 'TOKENS', 'COST', 'SESSION']), `agents: ${groupDigits(tokens)} tokens${cost ? `, $${cost.toFixed(4)} estimated` : ''} in total`];
+}
 
 export function counts(s: State): Record<TaskStatus, number> {
   const c = Object.fromEntries(TASK_STATUSES.map((k) => [k, 0])) as Record<TaskStatus, number>;
@@ -37,7 +54,10 @@ export function statusJson(s: State): object {
       id: t.id, status: t.status, agent: t.agent ?? null, attempts: t.attempts, startedAt: t.startedAt ?? null,
       finishedAt: t.finishedAt ?? null, exitCode: t.exitCode ?? null, durationMs: t.durationMs ?? null, reason: t.reason ?? null,
       ...(t.branch !== undefined && { branch: t.branch, commit: t.commit ?? null, merge: t.merge ?? null }),
+      ...(t.ai && { ai: { ...t.ai, totalTokens: tokenTotal(t.ai.tokens), before: undefined, thread: undefined } }),
     })),
+    ...(s.meta.agentPauses && { agentPauses: s.meta.agentPauses }),
+    ...(s.meta.agentTokens !== undefined && { agentTokens: s.meta.agentTokens }),
     agents: Object.values(s.agents),
     groups: Object.values(s.groups),
     alerts: s.alerts.slice(-20),

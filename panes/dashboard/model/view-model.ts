@@ -7,7 +7,8 @@ import { buildGraph, type Graph } from '../../../orchestrator/core/graph/graph.j
 import type { Plan } from '../../../orchestrator/core/plan/plan-types.js';
 import { counts } from '../../../orchestrator/core/text/report.js';
 import type { RunEvent } from '../../../state/events.js';
-import type { Alert, GroupStatus, RunStatus, State, TaskStatus } from '../../../state/schema.js';
+import type { Alert, GroupStatus, RunStatus, State, TaskState, TaskStatus } from '../../../state/schema.js';
+import { tokenTotal } from '../../../orchestrator/core/agents/events.js';
 import { runTiming } from './estimates.js';
 import { buildTimeline, type Timeline } from './timeline.js';
 
@@ -30,6 +31,42 @@ export interface AgentRow {
   focusTask?: string;
   focusStatus?: TaskStatus;
   focusTitle?: string;
+  /** Its AI agent task (current, else last): CLI, what it does, tokens and cost so far. */
+  ai?: AgentAi;
+}
+
+export interface AgentAi {
+  cli: string;
+  /** working, needs input, stalled, paused until HH:MM, done, failed. */
+  state: string;
+  tokens: number;
+  costUsd?: number;
+}
+
+function agentUsageOf(s: State): { tokens: number; costUsd: number } {
+  let tokens = 0;
+  let costUsd = 0;
+  for (const t of Object.values(s.tasks)) {
+    if (!t.ai) continue;
+    tokens += tokenTotal(t.ai.tokens);
+    costUsd += t.ai.costUsd ?? 0;
+  }
+  return { tokens, costUsd };
+}
+
+/** HH:MM in local time, for "paused until 20:00". */
+function hhmm(ms: number): string {
+  const d = new Date(ms);
+  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+}
+
+function aiOf(t: TaskState | undefined, pauses: Record<string, number> | undefined, now: number): AgentAi | undefined {
+  const a = t?.ai;
+  if (!a) return undefined;
+  const until = Math.max(a.until ?? 0, pauses?.[a.cli] ?? 0);
+  const paused = t.status === 'ready' && until > now;
+  const state = paused ? `paused until ${hhmm(until)}` : a.state === 'needs-input' ? 'needs input' : t.status === 'running' ? (a.state === 'paused' || a.state === 'stalled' ? 'working' : a.state) : a.state;
+  return { cli: a.cli, state, tokens: tokenTotal(a.tokens), ...(a.costUsd !== undefined && { costUsd: a.costUsd }) };
 }
 
 export interface QuadSummary {
@@ -68,6 +105,10 @@ export interface DashboardModel {
   quads: QuadSummary[];
   timeline: Timeline;
   status: StatusInfo;
+  /** Agent CLIs paused by a usage limit now: "claude paused until 20:00". */
+  agentPauses: string[];
+  /** Tokens and cost of every agent task so far (undefined without agent tasks). */
+  agentUsage?: { tokens: number; costUsd: number };
   /** Newest last. */
   alerts: Alert[];
   failed: string[];
@@ -133,6 +174,7 @@ export function buildViewModel(o: ModelInput): DashboardModel {
       elapsedMs: t || s.meta.status === 'running' ? Math.max(0, now - (t?.startedAt ?? a?.since ?? now)) : undefined,
       restarts: g?.restarts ?? 0, done: a?.done ?? 0,
       focusTask, focusStatus: focusTask ? s.tasks[focusTask]?.status : undefined, focusTitle: focusTask ? titles.get(focusTask) : undefined,
+      ...(focusTask && s.tasks[focusTask]?.ai && { ai: aiOf(s.tasks[focusTask], s.meta.agentPauses, now) }),
     };
   });
   const c = counts(s);
@@ -164,6 +206,8 @@ export function buildViewModel(o: ModelInput): DashboardModel {
       etaMs: timing.etaMs, etaOverrun: timing.etaOverrun, criticalPath: timing.criticalPath,
     },
     alerts: s.alerts.slice(-(o.maxAlerts ?? 20)),
+    agentPauses: Object.entries(s.meta.agentPauses ?? {}).filter(([, until]) => until > now).map(([cli, until]) => `${cli} paused until ${hhmm(until)}`),
+    ...(plan.tasks.some((t) => t.agent) && { agentUsage: agentUsageOf(s) }),
     failed: ids('failed'),
     blocked: ids('blocked'),
   };

@@ -158,7 +158,7 @@ export class Dashboard {
     this.cache.clear();
     const agents = run.plan.agents;
     const layout = planLayout({ width: this.screen.width as number, height: this.screen.height as number, agents: agents.length, gpu: !!this.sampler.gpuPresent });
-    this.panels = buildPanels(this.screen, layout, Math.max(...agents.map((a) => a.name.length)));
+    this.panels = buildPanels(this.screen, layout, Math.max(...agents.map((a) => a.name.length)), run.plan.tasks.some((t) => t.agent));
     this.popup?.box.setFront();
     this.draw();
     paintCharts(this.panels, this.sampler.history);

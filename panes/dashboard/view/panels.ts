@@ -13,6 +13,7 @@ import type { MetricsSample } from '../source/process-metrics.js';
 import type { AgentRow, DashboardModel } from '../model/view-model.js';
 import { fit } from '../../../orchestrator/core/text/fit.js';
 import { agentCells, agentColumns, alertLine, shortLogLine, type Column } from './view-text.js';
+import { shortCount } from '../../../orchestrator/core/agents/attempt.js';
 
 const BORDER = { type: 'line' as const };
 const STYLE = { border: { fg: 'cyan' }, label: { fg: 'white', bold: true } };
@@ -35,7 +36,7 @@ export interface Panels {
   destroy(): void;
 }
 
-export function buildPanels(screen: Widgets.Screen, layout: Layout, longestName: number): Panels {
+export function buildPanels(screen: Widgets.Screen, layout: Layout, longestName: number, agentTasks = false): Panels {
   const container = blessed.box({ parent: screen, top: 0, left: 0, width: layout.cols, height: layout.rows });
   // wrap: false — blessed miscounts tagged text after a run of spaces and wraps a full line.
   const at = (p: Placement) => ({ top: p.row, left: p.col, width: p.colSpan, height: p.rowSpan, border: BORDER, style: STYLE, wrap: false });
@@ -66,7 +67,7 @@ export function buildPanels(screen: Widgets.Screen, layout: Layout, longestName:
     container,
     has: (name) => !!find(name),
     table,
-    columns: agentColumns(inner, longestName),
+    columns: agentColumns(inner, longestName, 1, agentTasks),
     gauge: make('gauge', contrib.gauge, { label: ' Progress ', stroke: 'green', fill: 'white' }),
     counts: make('counts', box, { label: ' Tasks ', tags: true }),
     quads: make('quads', contrib.bar, { label: ' Done per quad ', barWidth: 6, barSpacing: 10, xOffset: 2, maxHeight: 1, barBgColor: 'green' }),
@@ -100,7 +101,7 @@ export function agentLines(p: Panels, rows: AgentRow[]): string[] {
     return cells.map((c, k) => {
       const col = p.columns[k]!;
       const padded = k === cells.length - 1 ? c : c.padEnd(col.width);
-      if (col.key === 'state') return ansi(STATE_COLOUR[r.state], padded);
+      if (col.key === 'state') return ansi(r.ai && /needs input|stalled|paused/.test(c) ? 33 : STATE_COLOUR[r.state], padded);
       if (col.key === 'task' && !r.task && c) return ansi(r.focusStatus === 'failed' ? 31 : 90, padded);
       return padded;
     }).join(' ');
@@ -133,6 +134,8 @@ export function paintPanels(p: Panels, i: PaintInput, cache: Map<string, string>
     ];
     if (!p.quads) lines.push(`done per quad: ${quadText}`);
     if (m.status.paused) lines.push('{yellow-fg}PAUSED: no new claims (p resumes){/}');
+    for (const pause of m.agentPauses) lines.push(`{yellow-fg}${esc(pause)}{/}`);
+    if (m.agentUsage) lines.push(`agents: ${shortCount(m.agentUsage.tokens)} tokens${m.agentUsage.costUsd ? ` · $${m.agentUsage.costUsd.toFixed(2)}` : ''}`);
     p.counts.setContent(lines.slice(0, Math.max(1, innerH(p.counts))).join('\n'));
   }
   if (p.quads && changed('quads', m.quads.map((q) => q.done))) {

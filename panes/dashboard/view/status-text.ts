@@ -7,6 +7,7 @@ import { pathText } from '../../../orchestrator/core/text/report.js';
 import { table } from '../../../orchestrator/core/text/table.js';
 import type { DashboardModel } from '../model/view-model.js';
 import { agentCells, agentColumns, alertLine, bar, countsText, dur, etaText } from './view-text.js';
+import { groupDigits } from '../../../orchestrator/core/agents/attempt.js';
 
 export function statusText(m: DashboardModel, o: { width?: number; alerts?: number } = {}): string[] {
   const st = m.status;
@@ -17,9 +18,10 @@ export function statusText(m: DashboardModel, o: { width?: number; alerts?: numb
   out.push(`elapsed ${dur(st.elapsedMs)} · makespan ${dur(st.makespanMs)} vs lower bound ${dur(st.lowerBoundMs)} · ETA ${etaText(st)}`);
   if (st.criticalPath.length) out.push(`critical path: ${pathText(st.criticalPath)}`);
   out.push(`quads: ${m.quads.map((q) => `${q.id} ${q.name} ${q.done} done${q.running ? `, ${q.running} running` : ''} (${q.group}${q.restarts ? `, ${q.restarts} restarts` : ''})`).join(' · ')}`);
+  if (m.agentUsage) out.push(`agents: ${groupDigits(m.agentUsage.tokens)} tokens${m.agentUsage.costUsd ? `, $${m.agentUsage.costUsd.toFixed(4)} estimated` : ''}${m.agentPauses.length ? ` · ${m.agentPauses.join(' · ')}` : ''}`);
   out.push('');
   // Plain text has no width limit worth cutting names for: size the columns to the content.
-  const cols = agentColumns(o.width ?? 200, Math.max(...m.rows.map((r) => r.name.length), 5), 2);
+  const cols = agentColumns(o.width ?? 200, Math.max(...m.rows.map((r) => r.name.length), 5), 2, !!m.agentUsage);
   const taskCol = cols.find((c) => c.key === 'task')!;
   taskCol.width = Math.min(taskCol.width, 40);
   const rows = m.rows.map((r, i) => agentCells(r, cols, i === 0 || m.rows[i - 1]!.quad !== r.quad));

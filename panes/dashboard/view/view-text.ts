@@ -7,6 +7,7 @@ import { fit } from '../../../orchestrator/core/text/fit.js';
 import type { Alert } from '../../../state/schema.js';
 import type { AgentRow, DashboardModel, Progress, StatusInfo } from '../model/view-model.js';
 import { textBar } from '../../../orchestrator/core/text/progress-line.js';
+import { shortCount } from '../../../orchestrator/core/agents/attempt.js';
 
 export const dur = (ms: number | undefined): string => (ms === undefined ? '—' : formatDuration(ms));
 
@@ -43,7 +44,7 @@ export function countsText(p: Progress, sep = ' · '): string {
 }
 
 export interface Column {
-  key: 'quad' | 'agent' | 'state' | 'task' | 'elapsed' | 'restarts' | 'done';
+  key: 'quad' | 'agent' | 'state' | 'task' | 'elapsed' | 'restarts' | 'done' | 'tokens' | 'cost';
   header: string;
   width: number;
 }
@@ -52,17 +53,19 @@ export interface Column {
  * Column widths for a table `inner` columns wide. Agent names are never cut below their
  * longest (up to 24); the task column takes what is left. `gap` is the space between columns.
  */
-export function agentColumns(inner: number, longestName: number, gap = 1): Column[] {
+export function agentColumns(inner: number, longestName: number, gap = 1, agentTasks = false): Column[] {
   const name = Math.min(24, Math.max(5, longestName));
   const fixed: Column[] = [
     { key: 'quad', header: 'Q', width: 1 },
     { key: 'agent', header: 'AGENT', width: name },
-    { key: 'state', header: 'STATE', width: 10 },
+    // AI agent states read "needs input" and "paused until 20:00".
+    { key: 'state', header: 'STATE', width: agentTasks ? 18 : 10 },
     { key: 'task', header: 'TASK', width: 0 },
     { key: 'elapsed', header: 'ELAPSED', width: 7 },
     { key: 'restarts', header: 'RST', width: 3 },
   ];
   const used = () => fixed.reduce((n, c) => n + c.width + gap, 0);
+  if (agentTasks && inner - used() - 14 - 2 * gap >= 24) fixed.splice(4, 0, { key: 'tokens', header: 'TOKENS', width: 6 }, { key: 'cost', header: 'COST', width: 7 });
   if (inner - used() - 5 - gap >= 24) fixed.push({ key: 'done', header: 'DONE', width: 4 });
   fixed.find((c) => c.key === 'task')!.width = Math.max(4, inner - used());
   return fixed;
@@ -82,7 +85,9 @@ export function agentCells(r: AgentRow, cols: readonly Column[], firstOfQuad: bo
     switch (c.key) {
       case 'quad': return firstOfQuad ? fit(String(r.quad), c.width) : '';
       case 'agent': return fit(r.name, c.width);
-      case 'state': return r.state;
+      case 'state': return r.ai && (r.state === 'running' || r.state === 'retrying' || r.ai.state.startsWith('paused')) ? fit(r.ai.state, c.width).trimEnd() : r.state;
+      case 'tokens': return r.ai ? shortCount(r.ai.tokens) : '';
+      case 'cost': return r.ai?.costUsd ? `$${r.ai.costUsd.toFixed(r.ai.costUsd < 10 ? 3 : 1)}` : '';
       case 'task': return fit(taskCell(r), c.width);
       case 'elapsed': return fit(dur(r.elapsedMs), c.width);
       case 'restarts': return String(r.restarts);
