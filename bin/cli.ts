@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { renderError } from './render-error.js';
-import { PACKAGE_ROOT } from '../orchestrator/run-dir/paths.js';
+import { PACKAGE_ROOT, resolveRunDir } from '../orchestrator/run-dir/paths.js';
 import { endQuietlyOnBrokenPipe } from './broken-pipe.js';
 import { registerDashboardCommand } from './commands/dashboard-command.js';
 import { registerKeepAliveCommands } from './commands/keep-alive-commands.js';
@@ -32,9 +32,15 @@ export function buildProgram(): Command {
 }
 
 /** Commander has printed its own message (or the help) already; everything else is ours to render. */
-export function cliError(e: unknown): { code: number; message: string } {
+export function cliError(e: unknown, runDir?: string): { code: number; message: string } {
   if (e instanceof CommanderError) return { code: e.exitCode === 0 ? 0 : 2, message: '' };
-  return renderError(e);
+  return renderError(e, runDir);
+}
+
+/** The run directory the command line names (for messages about its disk). */
+function runDirOf(argv: readonly string[]): string {
+  const i = argv.indexOf('--run-dir');
+  return resolveRunDir(i >= 0 ? argv[i + 1] : undefined);
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -43,7 +49,7 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
-    const { code, message } = cliError(e);
+    const { code, message } = cliError(e, runDirOf(argv));
     if (message) process.stderr.write(message + '\n');
     return code;
   }

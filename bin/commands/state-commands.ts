@@ -96,6 +96,8 @@ export function registerStateCommands(program: Command): void {
         say(`nothing to reset in ${paths.runDir}`);
         return;
       }
+      const { refuseWhileAlive } = await import('../../orchestrator/supervisors/run-processes.js');
+      refuseWhileAlive(paths, 'reset');
       if (!o.yes) {
         if (!process.stdin.isTTY) throw new UsageError('reset asks for confirmation; pass --yes when not at a terminal');
         const { createInterface } = await import('node:readline/promises');
@@ -136,8 +138,11 @@ export function registerStateCommands(program: Command): void {
         say(`the state in ${paths.stateDir} is healthy (sequence ${r.seq}); nothing to do`);
         return;
       }
+      say(`the store refused the state: ${r.problem}`);
       say(`recovered from ${r.base} (sequence ${r.baseSeq}) + ${r.replayed} journal entries → sequence ${r.seq}`);
-      if (r.droppedBytes) say(`${r.droppedBytes} unreadable journal bytes were dropped`);
+      for (const k of r.kept) say(`kept ${k.count} entries of ${k.file} (sequence ${k.from}..${k.to})`);
+      for (const d of r.dropped) say(`dropped ${d.bytes} bytes of ${d.file} at byte ${d.offset}${d.seq !== undefined ? ` (sequence ${d.seq})` : ''}: ${d.why}`);
+      if (r.dropped.length) say(`${r.dropped.length} journal lines (${r.droppedBytes} bytes) dropped in all`);
       for (const f of r.movedAside) say(`damaged file kept as ${f}`);
     });
 }

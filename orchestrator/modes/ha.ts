@@ -9,6 +9,7 @@
  * recorded in the state directory and watched by the other, workers are adopted by pid, and
  * all decisions live in the shared state.
  */
+import { refuseWhileAlive } from '../supervisors/run-processes.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
 import { keepAliveArgs, raiseAlert } from './keep-alive-main.js';
@@ -51,6 +52,8 @@ export async function haMain(o: HaOptions): Promise<number> {
     await store.open();
     return controlMain(store, readRunPlan(paths), paths, o, say, out);
   }
+  // Starting over under a live run would let its workers report into the new state.
+  if (o.fresh) refuseWhileAlive(runPaths(o.runDir), 'start over (--fresh)');
   const run = await prepareRun(o);
   if (run.movedAside) say(`previous state moved to ${run.movedAside}`);
   for (const note of run.notes) say(note);

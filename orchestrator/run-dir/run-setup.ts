@@ -16,7 +16,7 @@ import { taskHashes } from '../core/plan/task-hash.js';
 import { isGroupLive } from '../core/run/transitions.js';
 import { Draft } from '../core/run/draft.js';
 import { writeFileAtomic } from '../../state/atomic-write.js';
-import { FileStateStore } from '../../state/store.js';
+import { ASIDE_INFIX, FileStateStore } from '../../state/store.js';
 import { runStoreOptions } from './run-store.js';
 import { prepareWorkspace } from './run-workspace.js';
 import { readRunPlan } from './run-plan.js';
@@ -57,7 +57,7 @@ export { readRunPlan } from './run-plan.js';
 
 export function moveAside(path: string): string | undefined {
   if (!existsSync(path)) return undefined;
-  const dest = `${path}.old-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  const dest = `${path}${ASIDE_INFIX}${new Date().toISOString().replace(/[:.]/g, '-')}`;
   renameSync(path, dest);
   return dest;
 }

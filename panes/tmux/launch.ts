@@ -5,6 +5,8 @@
  * window — using session- and window-scoped options only. It records the pane processes for
  * `stop`, and attaches when asked.
  */
+import { runPaths } from '../../orchestrator/run-dir/paths.js';
+import { refuseWhileAlive } from '../../orchestrator/supervisors/run-processes.js';
 import { CLI_JS } from '../../orchestrator/run-dir/paths.js';
 import { UsageError } from '../../orchestrator/core/errors.js';
 import { prepareRun, type RunOptions } from '../../orchestrator/run-dir/run-setup.js';
@@ -68,6 +70,8 @@ export async function launchMain(o: LaunchOptions): Promise<number> {
   await tmux.ensureAvailable();
   if (await tmux.hasSession()) throw new UsageError(alreadyRunningMessage(tmux));
 
+  // Starting over under a live run would let its workers report into the new state.
+  if (o.fresh) refuseWhileAlive(runPaths(o.runDir), 'start over (--fresh)');
   const run = await prepareRun(o);
   const { plan, paths } = run;
   const first = run.store.read();

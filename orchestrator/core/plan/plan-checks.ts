@@ -11,6 +11,7 @@ import { DEFAULT_AGENTS } from './default-agents.js';
 import { parseDuration } from '../text/duration.js';
 import { suggest } from './suggest.js';
 import { INTERVAL_MAX_MS, INTERVAL_MIN_MS } from '../supervision/health.js';
+import { checkLimits } from './plan-limits.js';
 import { branchNameProblem } from '../workspace/names.js';
 import { parseIdentity } from '../workspace/commit-message.js';
 
@@ -29,6 +30,7 @@ export function checkPlan(raw: unknown, loc: Locator): PlanProblem[] {
   const problems: PlanProblem[] = [];
   checkTasks(raw, loc, problems);
   checkAgents(raw, loc, problems);
+  checkLimits(raw, loc, problems);
   const interval = isObj(raw.keep_alive) ? parseDuration(raw.keep_alive.interval) : undefined;
   if (interval !== undefined && (interval < INTERVAL_MIN_MS || interval > INTERVAL_MAX_MS)) {
     problems.push(loc.at(['keep_alive', 'interval'], 'must be between 200ms and 10s'));

@@ -83,10 +83,10 @@ export function groupStopped(d: Draft, quad: number, agents: readonly string[], 
 }
 
 /** Ctrl-C / SIGTERM of the whole run. */
-export function interruptRun(d: Draft): void {
+export function interruptRun(d: Draft, reason?: string): void {
   if (d.meta.status !== 'running') return;
   d.setMeta({ status: 'interrupted', finishedAt: d.now });
-  d.event({ type: 'run-interrupted' });
+  d.event({ type: 'run-interrupted', ...(reason ? { reason } : {}) });
 }
 
 /** `orchestrator retry ID`: a failed task is ready again and its blocked dependents pending. */

@@ -28,12 +28,16 @@ export interface Claim {
   agent: string;
   attempt: number;
   fence: number;
+  /** The run the claim was made in: a result reported into another run's state is stale. */
+  run: string;
 }
 
 export interface Report {
   task: string;
   agent: string;
   fence: number;
+  /** The claim's run (Claim.run); a state replaced meanwhile (reset, --fresh) refuses the result. */
+  run?: string;
   ok: boolean;
   exitCode?: number | null;
   signal?: string | null;
@@ -128,7 +132,7 @@ export function claimFor(d: Draft, ctx: RunContext, quad: number, mine: readonly
     });
     d.setAgent({ ...a, status: attempt > 1 ? 'retrying' : 'running', task, since: d.now });
     d.event({ type: 'claimed', task, agent, quad, attempt, fence, readyAt: Math.max(t.readyAt ?? 0, t.notBefore ?? 0), freeAt: a.since });
-    claims.push({ task, agent, attempt, fence });
+    claims.push({ task, agent, attempt, fence, run: d.meta.runId });
   }
   return claims;
 }
@@ -144,8 +148,10 @@ export function finish(d: Draft, ctx: RunContext, r: Report): boolean {
   const t = d.task(r.task);
   const a = d.agent(r.agent);
   if (a && a.task === r.task) d.setAgent({ ...a, status: 'idle', task: undefined, since: d.now, done: a.done + (r.ok ? 1 : 0) });
-  if (!t || t.status !== 'running' || t.fence !== r.fence) {
-    d.event({ type: 'stale-result-rejected', task: r.task, agent: r.agent, fence: r.fence, reason: `current fence ${t?.fence ?? 'none'}, status ${t?.status ?? 'unknown'}` });
+  const otherRun = r.run !== undefined && r.run !== d.meta.runId;
+  if (!t || t.status !== 'running' || t.fence !== r.fence || otherRun) {
+    const why = otherRun ? `claimed in run ${r.run}, this is run ${d.meta.runId}` : `current fence ${t?.fence ?? 'none'}, status ${t?.status ?? 'unknown'}`;
+    d.event({ type: 'stale-result-rejected', task: r.task, agent: r.agent, fence: r.fence, reason: why });
     return false;
   }
   const base: TaskState = {
