@@ -77,6 +77,10 @@ function buildSchemas(z: typeof Zod) {
     durationMs: opt(num),
     reason: opt(z.string()),
     tail: opt(z.array(z.string())),
+    /** Worktree mode: the task's branch, its commit, and the merge commit in the integration branch. */
+    branch: opt(z.string()),
+    commit: opt(z.string()),
+    merge: opt(z.string()),
     /** An `agent:` task's AI CLI record (the `agent` field above is the plan agent that claimed it). */
     ai: opt(agentRecord),
   });

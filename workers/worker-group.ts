@@ -3,6 +3,7 @@
  * loops — claim, run, report (and claim the next in the same transaction) — until the run is
  * over. The group heartbeats from its own event loop, which also renews its agents' leases.
  */
+import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { buildContext, type RunContext } from '../orchestrator/core/graph/context.js';
 import { Draft, transact } from '../orchestrator/core/run/draft.js';
@@ -35,6 +36,9 @@ import type { AgentRecord } from '../state/schema.js';
 
 /** A running agent's progress goes to the state at most this often (sessions, questions at once). */
 export const AGENT_PROGRESS_MS = 1000;
+import { TaskWorkspaces } from '../orchestrator/run-dir/task-workspace.js';
+import { worktreeAttempt } from './worktree-attempt.js';
+import type { GitReport } from '../orchestrator/core/run/transitions.js';
 import type { GroupView } from './view.js';
 import { appendPrivate } from '../state/private-file.js';
 
@@ -91,6 +95,7 @@ export class WorkerGroup {
   private stopping = false;
   private heartbeatTimer?: NodeJS.Timeout;
   private unwatch?: () => void;
+  private workspaces?: TaskWorkspaces;
   private agentLogs = new Map<string, AppendLog>();
   /** Attempts running now, as task / agent / attempt (what their processes carry in their environment). */
   private running = new Set<string>();
@@ -108,6 +113,8 @@ export class WorkerGroup {
     this.agents = agentsOfQuad(this.plan.agents, o.quad);
     this.store = runStore(this.paths);
     this.ctx = buildContext(this.plan);
+    const g = this.plan.git;
+    if (g?.repo) this.workspaces = new TaskWorkspaces(g.repo, this.plan.name, this.paths.stateDir, g);
     const mine = new Set(this.agents);
     this.sweeper = new StraySweeper((env) => {
       const task = env.get('ORCHESTRATOR_TASK_ID');
@@ -196,10 +203,20 @@ export class WorkerGroup {
     this.sweepNow(true);
     clearInterval(this.heartbeatTimer);
     this.unwatch?.();
+    if (why === 'finished') await this.sweepWorktrees().catch(() => undefined);
     await this.tx((d) => groupStopped(d, this.o.quad, this.agents, why)).catch(() => undefined);
     await this.store.close();
     await Promise.all([...this.agentLogs.values()].map((l) => l.end()));
     this.o.view.groupStopped(why);
+  }
+
+  /** A finished run keeps no worktree of a done task (one left by a worker killed after its merge). */
+  private async sweepWorktrees(): Promise<void> {
+    const ws = this.workspaces;
+    if (!ws) return;
+    for (const t of Object.values(this.store.read().tasks)) {
+      if (t.status === 'done' && existsSync(ws.path(t.id))) await ws.removeWorktree(t.id);
+    }
   }
 
   private async beat(): Promise<void> {
@@ -354,9 +371,9 @@ export class WorkerGroup {
     const key = attemptKey(c.task, c.agent, String(c.attempt));
     this.running.add(key);
     const ai = def.agent ? this.agentContext(c, def) : undefined;
-    const res = await runAttempt({
+    const run = (cwd: string) => runAttempt({
       ...(ai && { ai: ai.ctx }),
-      def, cwd: this.workdir, agent: c.agent, attempt: c.attempt, logFile: this.paths.taskLog(def.id), signal: this.abort.signal,
+      def, cwd, agent: c.agent, attempt: c.attempt, logFile: this.paths.taskLog(def.id), signal: this.abort.signal,
       onLine: (line) => {
         view.agentOutput(c.agent, line);
         if (shared > AGENT_LOG_SHARE_BYTES) return;
@@ -377,6 +394,9 @@ export class WorkerGroup {
         recordPgid = setTimeout(() => void this.tx((d) => started(d, c.task, c.fence, group)).catch(() => undefined), PGID_RECORD_DELAY_MS);
       },
     });
+    // Worktree mode: the attempt runs in the task's own worktree, then is committed and merged.
+    const ws = def.workspace === 'worktree' ? this.workspaces : undefined;
+    const res: Partial<AttemptResult> & AttemptResult & { git?: GitReport } = ws ? await worktreeAttempt(ws, def, this.store.read().tasks[c.task]?.hash ?? '', this.paths.taskLog(def.id), run) : await run(this.workdir);
     clearTimeout(recordPgid);
     this.running.delete(key);
     this.sweepSoon();
@@ -389,7 +409,7 @@ export class WorkerGroup {
         const held = this.agentEnded(d, c, def, ai.finalRecord(res), res);
         if (held) return { counted: true, next: this.stopping ? [] : claimFor(d, this.ctx, this.o.quad, [c.agent]) };
       }
-      const counted = finish(d, this.ctx, { task: c.task, agent: c.agent, fence: c.fence, run: c.run, ...res, reason: res.reason });
+      const counted = finish(d, this.ctx, { task: c.task, agent: c.agent, fence: c.fence, run: c.run, ...res, reason: res.reason, git: res.git });
       const next = this.stopping ? [] : claimFor(d, this.ctx, this.o.quad, [c.agent]);
       return { counted, next };
     });

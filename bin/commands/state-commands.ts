@@ -86,6 +86,14 @@ export function registerStateCommands(program: Command): void {
           throw new UsageError((e as Error).message);
         }
       });
+      const g = run.plan.git;
+      if (g?.repo && run.ctx.tasks.get(id)?.workspace === 'worktree') {
+        // Its next attempt starts from a new worktree on the integration tip, not from the kept one.
+        const { TaskWorkspaces } = await import('../../orchestrator/run-dir/task-workspace.js');
+        const ws = new TaskWorkspaces(g.repo, run.plan.name, run.paths.stateDir, g);
+        await ws.discard(id);
+        say(`removed ${id}'s worktree and branch ${ws.branch(id)}: its next attempt starts from the tip of ${g.integration}`);
+      }
       say(`${id} is ready again${unblocked.length ? `; unblocked ${unblocked.join(', ')}` : ''}. Start workers (${commandName('run')}) to run it.`);
     });
 
@@ -105,12 +113,25 @@ export function registerStateCommands(program: Command): void {
       if (!o.yes) {
         if (!process.stdin.isTTY) throw new UsageError('reset asks for confirmation; pass --yes when not at a terminal');
         const { askYesNo } = await import('./ask.js');
-        if (!(await askYesNo(`Clear the run in ${paths.runDir} (state and logs go to .orchestrator/history/)?`))) {
+        if (!(await askYesNo(`Clear the run in ${paths.runDir} (state and logs go to .orchestrator/history/; its task worktrees and branches are removed)?`))) {
           say('left as it was');
           return;
         }
       }
       refuseWhileAlive(paths, 'reset'); // again: the question may have waited a long time
+      const { readRunPlan } = await import('../../orchestrator/run-dir/run-setup.js');
+      let git: { top: string; name: string } | undefined;
+      try {
+        const plan = readRunPlan(paths);
+        if (plan.git?.repo) git = { top: plan.git.repo.top, name: plan.name };
+      } catch {
+        // No readable plan copy: no worktrees known either.
+      }
+      if (git) {
+        say(`removing the run's task worktrees and task branches in ${git.top}`);
+        const { removeRunWorkspaces, removedText } = await import('../../orchestrator/run-dir/git-repo.js');
+        say(removedText(await removeRunWorkspaces(git.top, git.name, paths.stateDir)) ?? 'no task worktree or branch was left');
+      }
       const { moveToHistory } = await import('../../orchestrator/run-dir/run-history.js');
       say(`state and logs moved to ${moveToHistory(paths)}`);
     });

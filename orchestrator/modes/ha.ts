@@ -56,6 +56,7 @@ export async function haMain(o: HaOptions): Promise<number> {
   if (o.fresh) refuseWhileAlive(runPaths(o.runDir), 'start over (--fresh)');
   const run = await prepareRun(o);
   if (run.movedAside) say(`previous state moved to ${run.movedAside}`);
+  for (const note of run.notes) say(note);
   const s = run.store.read();
   say(`${run.resumed ? 'resuming' : 'starting'} ${run.plan.name} in high-availability mode: ${Object.keys(s.tasks).length} tasks, ${run.plan.agents.length} agents in ${run.plan.quads.length} quads, run dir ${run.paths.runDir}`);
   if (s.meta.status === 'finished') {

@@ -6,7 +6,7 @@
 import { formatDuration } from '../core/text/duration.js';
 import type { RunPaths } from '../run-dir/paths.js';
 import type { Plan } from '../core/plan/plan-types.js';
-import { agentUsageLines, countsLine, exitCodeFor, makespan, pathText, taskTable } from '../core/text/report.js';
+import { agentUsageLines, countsLine, exitCodeFor, integrationLines, makespan, pathText, taskTable } from '../core/text/report.js';
 import { EventTail } from '../../state/event-tail.js';
 import type { State } from '../../state/schema.js';
 import type { FileStateStore } from '../../state/store.js';
@@ -71,6 +71,7 @@ export function summaryLines(s: State, plan: Plan, paths: RunPaths, resume = com
   const restarts = Object.values(s.groups).reduce((n, g) => n + (g.restarts ?? 0), 0);
   const alerts = s.alerts.filter((a) => a.level !== 'info');
   if (restarts || alerts.length) lines.push(`keep-alive: ${restarts} group restart(s), ${alerts.length} alert(s) — see ${paths.keepAliveLog}`);
+  lines.push(...integrationLines(s, plan));
   const code = exitCodeFor(s);
   if (code === 0) lines.push('all tasks done.');
   else if (code === 1) lines.push(`some tasks failed or are blocked: ${commandName('retry ID')}, then ${resume} to resume`);

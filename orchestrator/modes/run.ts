@@ -75,6 +75,7 @@ export async function runMain(o: RunMainOptions): Promise<number> {
   const { plan, store, paths, ctx } = run;
   const say = (line: string) => out.write(line + '\n');
   if (run.movedAside) say(`previous state moved to ${run.movedAside}`);
+  for (const note of run.notes) say(note);
   const first = store.read();
   say(`${run.resumed ? 'resuming' : 'starting'} ${plan.name}: ${Object.keys(first.tasks).length} tasks, ${plan.agents.length} agents in ${plan.quads.length} quads, run dir ${paths.runDir}`);
   if (first.meta.status === 'finished') {

@@ -13,9 +13,11 @@ import { describeIssue, syntaxProblems } from '../core/plan/plan-issues.js';
 import { Locator } from '../core/plan/plan-locate.js';
 import { yamlReader } from '../core/plan/yaml-reader.js';
 import { GENERIC_AGENTS, GENERIC_QUADS, quadNames } from '../core/plan/default-agents.js';
-import type { Plan, TaskDef } from '../core/plan/plan-types.js';
+import type { GitSettings, Plan, TaskDef } from '../core/plan/plan-types.js';
 import { countKeys, MAX_PLAN_DEPTH, scanPlanText, type TextScan } from '../core/plan/plan-guard.js';
 import { YamlSpans } from '../core/plan/plan-fast-locate.js';
+import { defaultIntegration } from '../core/workspace/names.js';
+import { DEFAULT_IDENTITY, parseIdentity } from '../core/workspace/commit-message.js';
 import { DEFAULT_PLAN } from './paths.js';
 import { agentPresets, agentSpec, checkAgentParts } from './plan-agents.js';
 
@@ -200,7 +202,9 @@ function normalise(raw: RawPlan, file: string): Plan {
     pty: t.pty ?? false,
     index,
     ...(t.estimate !== undefined && { estimateMs: parseDuration(t.estimate)! }),
+    ...((t.workspace ?? raw.workspace) === 'worktree' && { workspace: 'worktree' as const }),
   }));
+  const git = gitSettings(raw, tasks);
   return {
     version: 1,
     name: raw.name,
@@ -211,8 +215,43 @@ function normalise(raw: RawPlan, file: string): Plan {
     tasks,
     keepAliveIntervalMs: parseDuration(raw.keep_alive?.interval) ?? DEFAULT_KEEPALIVE_MS,
     ...(raw.alert_command !== undefined && { alertCommand: raw.alert_command }),
+    ...(git && { git }),
     ...(raw.agent_presets && { agentPresets: agentPresets(raw) }),
     ...(raw.budget?.tokens !== undefined && { budgetTokens: raw.budget.tokens }),
     file,
   };
+}
+
+/** Worktree mode's settings, only when some task runs in a worktree. */
+function gitSettings(raw: RawPlan, tasks: TaskDef[]): GitSettings | undefined {
+  if (!tasks.some((t) => t.workspace === 'worktree')) return undefined;
+  const g = raw.git === 'init' ? { init: true } : raw.git;
+  return {
+    init: g?.init ?? false,
+    integration: raw.integration ?? defaultIntegration(raw.name),
+    author: (g?.author !== undefined && parseIdentity(g.author)) || DEFAULT_IDENTITY,
+  };
+}
+
+/**
+ * A problem with worktree mode found when a run starts (the workdir is no repository), placed
+ * on the `workspace: worktree` that asks for it: the plan's own, else the first task's.
+ */
+export function workspaceProblem(file: string, message: string): PlanProblem {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return { file, message };
+  }
+  const { LineCounter, parseDocument } = yamlReader();
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines });
+  const tasks = doc.getIn(['tasks']) as { items?: unknown[] } | undefined;
+  let path: (string | number)[] = ['workspace'];
+  if (doc.getIn(['workspace']) !== 'worktree') {
+    const i = (tasks?.items ?? []).findIndex((_t, k) => doc.getIn(['tasks', k, 'workspace']) === 'worktree');
+    if (i >= 0) path = ['tasks', i, 'workspace'];
+  }
+  return new Locator(doc, lines, file).at(path, message);
 }

@@ -24,6 +24,7 @@ import { writeFileAtomic } from '../../state/atomic-write.js';
 import { FileStateStore } from '../../state/store.js';
 import { runStoreOptions } from './run-store.js';
 import { stillRunning } from '../../workers/os/process-tree.js';
+import { prepareWorkspace } from './run-workspace.js';
 
 export interface RunOptions {
   plan?: string;
@@ -117,6 +118,17 @@ export interface PreparedRun {
   paths: RunPaths;
   resumed: boolean;
   movedAside?: string;
+  /** What setting up the run did that the user should hear about (worktree mode). */
+  notes: string[];
+}
+
+/** The name of the plan an existing state was run with (its task branches carry it). */
+function oldPlanName(paths: RunPaths): string | undefined {
+  try {
+    return readRunPlan(paths).name;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function prepareRun(o: RunOptions): Promise<PreparedRun> {
@@ -124,8 +136,11 @@ export async function prepareRun(o: RunOptions): Promise<PreparedRun> {
   const resolved = planFor(o);
   const withInterval = o.intervalMs === undefined ? resolved : { ...resolved, keepAliveIntervalMs: o.intervalMs };
   const agentPath = o.agentPath ?? process.env.ORCHESTRATOR_AGENT_PATH;
-  const plan = agentPath ? { ...withInterval, agentPath: resolve(agentPath) } : withInterval;
-  if (!o.fresh) refuseOtherPlan(paths, plan);
+  const asked = agentPath ? { ...withInterval, agentPath: resolve(agentPath) } : withInterval;
+  if (!o.fresh) refuseOtherPlan(paths, asked);
+  const fresh = !!o.fresh || !FileStateStore.exists(paths.stateDir);
+  const { plan, notes } = await prepareWorkspace(asked, paths, fresh, existsSync(paths.planCopy) ? oldPlanName(paths) : undefined);
+  if (o.fresh && notes.length) notes.unshift(`--fresh: removing the previous run's task worktrees and branches`);
   const movedAside = o.fresh ? moveToHistory(paths) : undefined;
   ensureRunDirs(paths, plan);
   const opts = runStoreOptions(paths);
@@ -142,7 +157,7 @@ export async function prepareRun(o: RunOptions): Promise<PreparedRun> {
     });
     writeFileAtomic(paths.planCopy, JSON.stringify(plan));
     await store.transaction(() => ({ value: null, events: [{ ts: now, type: 'run-started', reason: `run ${state.meta.runId} of ${plan.name}` }] }));
-    return { plan, ctx, store, paths, resumed: false, movedAside };
+    return { plan, ctx, store, paths, resumed: false, movedAside, notes };
   }
   const store = new FileStateStore(paths.stateDir, opts);
   await store.open();
@@ -163,7 +178,7 @@ export async function prepareRun(o: RunOptions): Promise<PreparedRun> {
     writeFileAtomic(paths.planCopy, JSON.stringify(plan));
     return { ops: [{ op: 'replace', v: state }], events: [{ ts: now, type: 'run-started', reason: `resumed run of ${plan.name}` }], value: null };
   });
-  return { plan, ctx, store, paths, resumed: true, movedAside };
+  return { plan, ctx, store, paths, resumed: true, movedAside, notes };
 }
 
 /**

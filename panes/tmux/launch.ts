@@ -103,6 +103,7 @@ export async function launchMain(o: LaunchOptions): Promise<number> {
   const first = run.store.read();
   await run.store.close();
   if (run.movedAside) say(`previous state moved to ${run.movedAside}`);
+  for (const note of run.notes) say(note);
   if (first.meta.status === 'finished') say('every task is already done: the panes will show the summary (use --fresh to run again)');
 
   const size = o.size ?? defaultSize();

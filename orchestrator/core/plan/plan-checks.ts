@@ -12,6 +12,8 @@ import { parseDuration } from '../text/duration.js';
 import { suggest } from './suggest.js';
 import { INTERVAL_MAX_MS, INTERVAL_MIN_MS } from '../supervision/health.js';
 import { checkLimits } from './plan-limits.js';
+import { branchNameProblem } from '../workspace/names.js';
+import { parseIdentity } from '../workspace/commit-message.js';
 
 export const MAX_QUADS = 8;
 
@@ -33,6 +35,7 @@ export function checkPlan(raw: unknown, loc: Locator): PlanProblem[] {
   if (interval !== undefined && (interval < INTERVAL_MIN_MS || interval > INTERVAL_MAX_MS)) {
     problems.push(loc.at(['keep_alive', 'interval'], 'must be between 200ms and 10s'));
   }
+  checkGit(raw, loc, problems);
   return problems;
 }
 
@@ -116,4 +119,15 @@ function checkAgents(raw: Obj, loc: Locator, problems: PlanProblem[]): void {
     GENERIC_AGENTS.forEach((a) => used.add(a.quad));
   }
   if (quadsKnown) for (const q of quadIds) if (!used.has(q)) problems.push(loc.at(['quads'], `quad ${q} has no agents`));
+}
+
+/** Worktree mode's plan keys: a valid integration branch name, an author as `Name <email>`. */
+function checkGit(raw: Obj, loc: Locator, problems: PlanProblem[]): void {
+  if (typeof raw.integration === 'string') {
+    const why = branchNameProblem(raw.integration);
+    if (why) problems.push(loc.at(['integration'], `not a usable branch name: ${why}`));
+  }
+  if (isObj(raw.git) && typeof raw.git.author === 'string' && !parseIdentity(raw.git.author)) {
+    problems.push(loc.at(['git', 'author'], "expected 'Name <email>'"));
+  }
 }

@@ -95,7 +95,7 @@ export function retryTask(d: Draft, ctx: RunContext, id: string): string[] {
   const t = d.task(id);
   if (!t) throw new Error(`no task ${id} in this run`);
   if (t.status !== 'failed') throw new Error(`task ${id} is ${t.status}, not failed; only failed tasks can be retried`);
-  d.setTask({ ...t, status: 'pending', attempts: 0, lost: 0, reason: undefined, exitCode: undefined, signal: undefined, notBefore: undefined });
+  d.setTask({ ...t, status: 'pending', attempts: 0, lost: 0, reason: undefined, exitCode: undefined, signal: undefined, notBefore: undefined, commit: undefined, merge: undefined });
   d.event({ type: 'task-reset', task: id });
   const g = ctx.graph;
   const otherFailed = d.taskIds().filter((o) => o !== id && d.task(o)!.status === 'failed').map((o) => g.index.get(o)!);

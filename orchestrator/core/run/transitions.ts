@@ -45,6 +45,16 @@ export interface Report {
   durationMs: number;
   tail?: string[];
   reason?: string;
+  /** Worktree mode: what became of the task's work in git. */
+  git?: GitReport;
+}
+
+export interface GitReport {
+  branch: string;
+  commit?: string;
+  merge?: string;
+  /** The merge conflicted: the tasks whose merged work it collides with (`reason` says where). */
+  conflictWith?: string[];
 }
 
 
@@ -176,13 +186,21 @@ export function finish(d: Draft, ctx: RunContext, r: Report): boolean {
     exitCode: r.exitCode, signal: r.signal, tail: r.tail, reason: r.reason,
   };
   const ev = { task: r.task, agent: r.agent, quad: t.quad, attempt: t.attempts, fence: r.fence, exitCode: r.exitCode, signal: r.signal, durationMs: r.durationMs };
+  const g = r.git;
+  if (g) Object.assign(base, { branch: g.branch, commit: g.commit, merge: g.merge });
   if (r.ok) {
-    d.setTask({ ...base, status: 'done', reason: undefined });
+    d.setTask({ ...base, status: 'done', reason: g && !g.commit ? 'no changes' : undefined });
+    if (g?.merge) d.event({ type: 'merged', task: r.task, agent: r.agent, commit: g.merge, reason: `into the integration branch` });
     d.event({ type: 'finished', ...ev });
     promote(d, ctx, dependentsOf(ctx, r.task));
   } else {
     const def = ctx.tasks.get(r.task);
-    if (def && t.attempts - freeAttempts(t) <= def.retries) {
+    if (g?.conflictWith) {
+      // Kept for inspection, not retried: `orchestrator retry` re-creates it on the new tip.
+      d.event({ type: 'conflict', task: r.task, agent: r.agent, reason: r.reason, with: g.conflictWith.join(' ') });
+      failForGood(d, ctx, base, r.reason ?? 'merge conflict');
+      d.event({ type: 'failed', ...ev, reason: r.reason });
+    } else if (def && t.attempts - freeAttempts(t) <= def.retries) {
       d.setTask({ ...base, status: 'ready', readyAt: d.now, notBefore: d.now + retryDelay(t.attempts) });
       d.event({ type: 'retried', ...ev, reason: r.reason });
     } else {
