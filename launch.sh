@@ -8,7 +8,7 @@
 #     dashboard  Dashboard only: watch a run from another terminal
 #     ha         High availability: keep-alive supervising the orchestrator and workers
 #     status     Status of the run in this directory
-#     logs       Follow logs/orchestrator.log
+#     logs       Follow the run's logs (orchestrator logs -f [TASK|AGENT])
 #     stop       Stop the quad session and every process it started
 #     reset      Clear the run state (asks; --yes to skip)
 #     test       Build and run the test suite (ends with "N passed, N failed")
@@ -60,8 +60,9 @@ need_tmux() {
   fi
 }
 
+# The comment block at the top of this file, up to the first line that is not a comment.
 usage() {
-  sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "${BASH_SOURCE[0]}"
 }
 
 choose() {
@@ -77,11 +78,7 @@ choose() {
     3|dashboard) ensure_ready; exec "$ORCH" dashboard "$@" ;;
     4|ha) ensure_ready; exec "$ORCH" ha "$@" ;;
     5|status) ensure_ready; exec "$ORCH" status "$@" ;;
-    6|logs)
-      local dir=${ORCHESTRATOR_RUN_DIR:-$PWD}
-      mkdir -p "$dir/logs" && touch "$dir/logs/orchestrator.log"
-      exec tail -n 50 -F "$dir/logs/orchestrator.log"
-      ;;
+    6|logs) ensure_ready; exec "$ORCH" logs -f "$@" ;;
     7|stop) ensure_ready; exec "$ORCH" stop "$@" ;;
     8|reset) ensure_ready; exec "$ORCH" reset "$@" ;;
     test)
@@ -99,7 +96,7 @@ choose() {
     bench) ensure_ready; cd "$ROOT" && exec node dist/bench/run.js "$@" ;;
     q|quit) exit 0 ;;
     -h|--help|help) usage; exit 0 ;;
-    *) say "launch.sh: unknown choice '$choice'"; usage; exit 2 ;;
+    *) say "launch.sh: unknown choice '$choice'"; usage >&2; exit 2 ;;
   esac
 }
 
@@ -109,7 +106,7 @@ fi
 
 if [[ ! -t 0 ]]; then
   say "launch.sh: no terminal for the menu; give a choice instead."
-  usage
+  usage >&2
   exit 2
 fi
 

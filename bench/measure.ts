@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node
 import { dirname, join } from 'node:path';
 import { CLI_BIN, PACKAGE_ROOT, runPaths } from '../orchestrator/run-dir/paths.js';
 import { readEvents } from '../state/events.js';
-import { TreeSampler } from './proc-sampler.js';
+import { descendants } from '../workers/os/process-tree.js';
+import { TreeSampler, type SampledCpu } from './proc-sampler.js';
 import { dispatchOverheads, innerMakespan, type Sample } from './stats.js';
 
 export const CPU_HOOK = join(PACKAGE_ROOT, 'bench', 'cpu-hook.cjs');
@@ -19,6 +20,8 @@ interface Exit {
   wallMs: number;
   stderr: string;
   peaks: ReturnType<TreeSampler['stop']>;
+  /** Per own pid, its CPU as last sampled from /proc. */
+  sampledCpu: Map<number, SampledCpu>;
 }
 
 function timed(cmd: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; own: (comm: string) => boolean; timeoutMs: number }): Promise<Exit> {
@@ -28,7 +31,17 @@ function timed(cmd: string, args: string[], opts: { cwd: string; env?: NodeJS.Pr
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr = (stderr + c).slice(-4000)));
     const sampler = child.pid ? new TreeSampler(child.pid, opts.own).start() : undefined;
-    const killer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
+    // A stuck run is ended as a whole: its worker groups and tasks too, not only the command.
+    const killer = setTimeout(() => {
+      for (const p of child.pid ? descendants([child.pid]).reverse() : []) {
+        try {
+          process.kill(p.pid, 'SIGKILL');
+        } catch {
+          // gone already
+        }
+      }
+      child.kill('SIGKILL');
+    }, opts.timeoutMs);
     child.once('error', (e) => {
       clearTimeout(killer);
       sampler?.stop();
@@ -38,7 +51,7 @@ function timed(cmd: string, args: string[], opts: { cwd: string; env?: NodeJS.Pr
       const wallMs = performance.now() - t0;
       clearTimeout(killer);
       const peaks = sampler?.stop() ?? { treeRssMB: NaN, ownRssMB: NaN, ownPssMB: NaN, samples: 0 };
-      resolve({ code, wallMs, stderr, peaks });
+      resolve({ code, wallMs, stderr, peaks, sampledCpu: sampler?.cpu ?? new Map() });
     });
   });
 }
@@ -48,15 +61,38 @@ function dirBytes(dir: string): number {
   return readdirSync(dir).reduce((s, f) => s + statSync(join(dir, f)).size, 0);
 }
 
-/** CPU seconds of the node processes that reported through the hook. */
-export function hookCpuSeconds(dir: string): number {
-  let us = 0;
+/**
+ * CPU seconds (user + system, children excluded) of the node processes that reported through
+ * the hook, in total and per process kind (`run`, `q1`..`q3`, `keep-alive`, ...). A kind seen
+ * more than once (a restarted group) is summed.
+ */
+export function hookCpu(dir: string, sampled: ReadonlyMap<number, SampledCpu> = new Map()): { total: number; byKind: Record<string, number>; unreported: number } {
+  const byKind: Record<string, number> = {};
+  let total = 0;
+  const add = (k: string, s: number) => {
+    total += s;
+    byKind[k] = (byKind[k] ?? 0) + s;
+  };
+  const reported = new Set<number>();
   for (const f of readdirSync(dir)) {
     if (!f.endsWith('.json')) continue;
-    const r = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { userUs: number; systemUs: number };
-    us += r.userUs + r.systemUs;
+    const r = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { pid: number; userUs: number; systemUs: number; kind?: string };
+    reported.add(r.pid);
+    add(r.kind ?? 'node', (r.userUs + r.systemUs) / 1e6);
   }
-  return us / 1e6;
+  // A process killed (SIGKILL) before its exit hook ran: its CPU as last sampled from /proc.
+  let unreported = 0;
+  for (const [pid, c] of sampled) {
+    if (reported.has(pid)) continue;
+    unreported++;
+    add(c.kind, c.cpuS);
+  }
+  return { total, byKind, unreported };
+}
+
+/** Total CPU seconds of the hook's reports in `dir`. */
+export function hookCpuSeconds(dir: string): number {
+  return hookCpu(dir).total;
 }
 
 /** `bin/orchestrator run PLAN --run-dir DIR --fresh` (as users run it) with 12 agents in 3 worker groups. */
@@ -71,6 +107,7 @@ export async function runOrchestrator(planFile: string, runDir: string, timeoutM
   const r = await timed(CLI_BIN, args, { cwd: runDir, env: { ...env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` }, own: (c) => c === 'node', timeoutMs });
   const paths = runPaths(runDir);
   const events = readEvents(paths.events);
+  const cpu = hookCpu(cpuDir, r.sampledCpu);
   return {
     tool: 'orchestrator',
     wallMs: r.wallMs,
@@ -79,7 +116,9 @@ export async function runOrchestrator(planFile: string, runDir: string, timeoutM
     peakTreeRssMB: r.peaks.treeRssMB,
     peakOwnRssMB: r.peaks.ownRssMB,
     peakOwnPssMB: r.peaks.ownPssMB,
-    cpuS: hookCpuSeconds(cpuDir),
+    cpuS: cpu.total,
+    cpuByKindS: cpu.byKind,
+    cpuUnreported: cpu.unreported,
     dispatchMs: dispatchOverheads(events),
     stateBytes: dirBytes(paths.stateDir),
     events: events.length,

@@ -4,7 +4,7 @@
  * processes (picked by name) also get their PSS read from smaps_rollup. Peaks are kept.
  */
 import { readFileSync } from 'node:fs';
-import { descendants } from '../workers/os/process-tree.js';
+import { clockTicks, descendants } from '../workers/os/process-tree.js';
 
 const MiB = 1 << 20;
 
@@ -24,9 +24,45 @@ function pssKB(pid: number): number {
   }
 }
 
+/** The process's own user+system clock ticks (children excluded), fields 14 and 15 of its stat. */
+function ownTicks(pid: number): number | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return Number(f[11]) + Number(f[12]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** What an orchestrator process is, from its command line: `run`, `q1`.., `keep-alive`, ... */
+export function kindOf(argv: readonly string[]): string {
+  const at = argv.findIndex((a) => a.endsWith('.js'));
+  const args = argv.slice(at + 1);
+  const q = args.indexOf('--quad');
+  if (args[0] === 'worker' && q > 0) return `q${args[q + 1]}`;
+  return args[0] ?? 'node';
+}
+
+function kindOfPid(pid: number): string {
+  try {
+    return kindOf(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean));
+  } catch {
+    return 'node';
+  }
+}
+
+/** CPU of one own process as last sampled (a lower bound: up to one interval is missed). */
+export interface SampledCpu {
+  kind: string;
+  cpuS: number;
+}
+
 export class TreeSampler {
   private timer?: NodeJS.Timeout;
   private peaks: TreePeaks = { treeRssMB: 0, ownRssMB: 0, ownPssMB: 0, samples: 0 };
+  /** Per own pid, its CPU at the last sample: for a process killed before it could report. */
+  readonly cpu = new Map<number, SampledCpu>();
 
   constructor(private root: number, private isOwn: (comm: string) => boolean, private intervalMs = 100) {}
 
@@ -52,6 +88,12 @@ export class TreeSampler {
       if (this.isOwn(p.comm)) {
         own += p.rssBytes;
         pss += pssKB(p.pid);
+        const t = ownTicks(p.pid);
+        if (t !== undefined) {
+          const c = this.cpu.get(p.pid) ?? { kind: kindOfPid(p.pid), cpuS: 0 };
+          c.cpuS = t / clockTicks();
+          this.cpu.set(p.pid, c);
+        }
       }
     }
     const k = this.peaks;

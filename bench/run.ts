@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../orchestrator/run-dir/paths.js';
 import { writeMakefile, writePlan } from './emit.js';
 import { AGENTS, MAKE_MISSING, makeVersion, runMake, runOrchestrator } from './measure.js';
+import { BusyLoops } from './load.js';
 import { recoverySample, type RecoverySample } from './recovery.js';
 import { percentile, median, summarise, type Sample, type Summary } from './stats.js';
 import { selectWorkloads, SUITE } from './suite.js';
@@ -18,6 +19,10 @@ import { boundOf, type Bound, type Workload } from './workload.js';
 
 export interface BenchArgs {
   quick: boolean;
+  /** One pair of two small workloads, no recovery: a sanity check in well under a minute. */
+  smoke: boolean;
+  /** Busy loops beside both tools for each whole workload. */
+  load: number;
   only?: string[];
   pairs: number;
   make: boolean;
@@ -28,7 +33,7 @@ export interface BenchArgs {
 }
 
 export function parseArgs(argv: string[]): BenchArgs {
-  const a: BenchArgs = { quick: false, pairs: 3, make: true, keep: false, recovery: true, log: (l) => process.stdout.write(l + '\n') };
+  const a: BenchArgs = { quick: false, smoke: false, load: 0, pairs: 3, make: true, keep: false, recovery: true, log: (l) => process.stdout.write(l + '\n') };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i]!;
     const value = () => {
@@ -37,13 +42,19 @@ export function parseArgs(argv: string[]): BenchArgs {
       return v;
     };
     if (f === '--quick') a.quick = true;
+    else if (f === '--smoke') a.smoke = true;
+    else if (f === '--load') a.load = Math.max(0, Number(value()) | 0);
     else if (f === '--only') a.only = value().split(',').filter(Boolean);
     else if (f === '--pairs') a.pairs = Math.max(1, Number(value()) | 0);
     else if (f === '--no-make') a.make = false;
     else if (f === '--keep') a.keep = true;
     else if (f === '--out') a.out = value();
     else if (f === '--no-recovery') a.recovery = false;
-    else throw new Error(`unknown option ${f} (known: --quick --only a,b --pairs N --no-make --no-recovery --keep --out FILE)`);
+    else throw new Error(`unknown option ${f} (known: --quick --smoke --load N --only a,b --pairs N --no-make --no-recovery --keep --out FILE)`);
+  }
+  if (a.smoke) {
+    a.only ??= ['seed20', 'noop100-flat'];
+    a.pairs = argv.includes('--pairs') ? a.pairs : 1;
   }
   if (a.only) a.recovery = a.only.includes('recovery');
   return a;
@@ -64,7 +75,7 @@ function timeoutFor(w: Workload, bound: Bound): number {
   return 60_000 + 20 * bound.lowerBoundMs + 30 * w.tasks.length;
 }
 
-export async function benchWorkload(w: Workload, root: string, a: Pick<BenchArgs, 'pairs' | 'make' | 'keep' | 'log'>): Promise<WorkloadResult> {
+export async function benchWorkload(w: Workload, root: string, a: Pick<BenchArgs, 'pairs' | 'make' | 'keep' | 'log'> & { load?: number }): Promise<WorkloadResult> {
   const dir = join(root, w.name);
   mkdirSync(dir, { recursive: true });
   const plan = join(dir, 'plan.json');
@@ -75,6 +86,9 @@ export async function benchWorkload(w: Workload, root: string, a: Pick<BenchArgs
   const timeout = timeoutFor(w, bound);
   const orch: Sample[] = [];
   const make: Sample[] = [];
+  // The busy loops run for the whole workload, beside both tools alike.
+  const load = new BusyLoops(a.load ?? 0).start();
+  try {
   for (let i = 0; i < a.pairs; i++) {
     // Alternate which tool goes first so that drift in machine load hits both alike.
     const steps = [
@@ -86,9 +100,12 @@ export async function benchWorkload(w: Workload, root: string, a: Pick<BenchArgs
     const m = make[make.length - 1];
     a.log(`  ${w.name} pair ${i + 1}/${a.pairs}: orchestrator ${(o.wallMs / 1000).toFixed(2)} s${o.ok ? '' : ` FAILED (${o.error})`}${m ? `, make ${(m.wallMs / 1000).toFixed(2)} s${m.ok ? '' : ` FAILED (${m.error})`}` : ''}`);
     if (!a.keep) {
-      rmSync(join(dir, `orch-${i}`), { recursive: true, force: true });
-      rmSync(join(dir, `make-${i}`), { recursive: true, force: true });
+      rmSync(join(dir, `orch-${i}`), { recursive: true, force: true, maxRetries: 5 });
+      rmSync(join(dir, `make-${i}`), { recursive: true, force: true, maxRetries: 5 });
     }
+  }
+  } finally {
+    await load.stop();
   }
   return {
     name: w.name,
@@ -112,7 +129,7 @@ export async function main(argv: string[]): Promise<number> {
   const root = mkdtempSync(join(tmpdir(), 'orch-bench-'));
   const started = new Date();
   const load0 = loadavg();
-  a.log(`benchmark ${a.quick ? '(quick) ' : ''}on ${cpus().length} cores, load ${load0.map((l) => l.toFixed(2)).join(' ')}; ${a.make ? makeVer : 'make NOT run (--no-make)'}; ${a.pairs} pairs each; files in ${root}`);
+  a.log(`benchmark ${a.smoke ? '(smoke) ' : a.quick ? '(quick) ' : ''}on ${cpus().length} cores, load ${load0.map((l) => l.toFixed(2)).join(' ')}${a.load ? `, ${a.load} busy loop(s) beside both tools (--load)` : ''}; ${a.make ? makeVer : 'make NOT run (--no-make)'}; ${a.pairs} pairs each; files in ${root}`);
   const results: WorkloadResult[] = [];
   const recovery: RecoverySample[] = [];
   try {
@@ -133,15 +150,16 @@ export async function main(argv: string[]): Promise<number> {
       }
     }
   } finally {
-    if (!a.keep) rmSync(root, { recursive: true, force: true });
+    if (!a.keep) rmSync(root, { recursive: true, force: true, maxRetries: 5 });
   }
   const summaries = Object.fromEntries(results.map((r) => [r.name, r.summary]));
   // Per trial the last interrupted task to run again; the median trial.
   const recoveryMs = recovery.some((t) => t.tasksMs.length) ? median(recovery.filter((t) => t.tasksMs.length).map((t) => Math.max(...t.tasksMs))) : undefined;
-  const targets = checkTargets(summaries, recoveryMs);
+  const targets = checkTargets(summaries, recoveryMs, a.load);
   const load1 = loadavg();
   const lines = [
     '',
+    ...(a.load ? [`with --load ${a.load}: ${a.load} busy loop(s) ran beside the orchestrator and make for every workload`] : []),
     ...formatTable(results.map((r) => [r.name, r.summary])),
     '',
     ...(recoveryMs !== undefined ? [`recovery (SIGKILL of one worker group -> all its tasks running again): median ${(recoveryMs / 1000).toFixed(2)} s over ${recovery.length} trial(s)`, ''] : []),
@@ -151,9 +169,9 @@ export async function main(argv: string[]): Promise<number> {
     `load average before ${load0.map((l) => l.toFixed(2)).join(' ')}, after ${load1.map((l) => l.toFixed(2)).join(' ')} (${cpus().length} cores): figures under load are noisy.`,
   ];
   for (const l of lines) a.log(l);
-  const out = a.out ?? join(PACKAGE_ROOT, 'bench', 'results', `${started.toISOString().replace(/[:]/g, '-').replace(/\..*/, '')}${a.quick ? '-quick' : ''}.json`);
+  const out = a.out ?? join(PACKAGE_ROOT, 'bench', 'results', `${started.toISOString().replace(/[:]/g, '-').replace(/\..*/, '')}${a.smoke ? '-smoke' : a.quick ? '-quick' : ''}${a.load ? `-load${a.load}` : ''}.json`);
   mkdirSync(join(out, '..'), { recursive: true });
-  writeFileSync(out, JSON.stringify({ date: started.toISOString(), quick: a.quick, pairs: a.pairs, agents: AGENTS, machine: { cores: cpus().length, model: cpus()[0]?.model, node: process.version, make: makeVer ?? null, loadBefore: load0, loadAfter: load1 }, workloads: results, recovery, targets }, null, 1));
+  writeFileSync(out, JSON.stringify({ date: started.toISOString(), quick: a.quick, smoke: a.smoke, load: a.load, pairs: a.pairs, agents: AGENTS, machine: { cores: cpus().length, model: cpus()[0]?.model, node: process.version, make: makeVer ?? null, loadBefore: load0, loadAfter: load1 }, workloads: results, recovery, targets }, null, 1));
   a.log(`results: ${out}`);
   return results.every((r) => r.orchestrator.every((s) => s.ok) && r.make.every((s) => s.ok)) ? 0 : 1;
 }

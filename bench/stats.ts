@@ -80,8 +80,12 @@ export interface Sample {
   /** Peak RSS / PSS of the tool's own processes (orchestrator: its node processes; make: make). */
   peakOwnRssMB: number;
   peakOwnPssMB: number;
-  /** CPU seconds of the tool's own processes (orchestrator only). */
+  /** CPU seconds of the tool's own processes, children excluded (orchestrator only). */
   cpuS?: number;
+  /** The same per process kind: `run` (run/control, with the keep-alive of single-terminal mode), `q1`.. (worker groups), `keep-alive`. */
+  cpuByKindS?: Record<string, number>;
+  /** Processes killed before their exit hook ran, whose CPU was taken from the last /proc sample instead. */
+  cpuUnreported?: number;
   dispatchMs?: number[];
   /** Bytes of .orchestrator/ at the end (snapshot + journal) and events appended. */
   stateBytes?: number;
@@ -108,6 +112,15 @@ export interface Summary {
   peakOwnRssMB: number;
   peakOwnPssMB: number;
   cpuS: number;
+  /** Median CPU ms per task of the orchestrator's processes, and per process kind. */
+  cpuMsPerTask: number;
+  cpuMsPerTaskByKind: Record<string, number>;
+}
+
+/** Median over the runs of each process kind's CPU, in ms per task (a kind a run lacks counts 0 there). */
+function perKind(o: readonly Sample[], tasks: number): Record<string, number> {
+  const kinds = [...new Set(o.flatMap((s) => Object.keys(s.cpuByKindS ?? {})))].sort();
+  return Object.fromEntries(kinds.map((k) => [k, tasks > 0 ? (1000 * median(o.map((s) => s.cpuByKindS?.[k] ?? 0))) / tasks : NaN]));
 }
 
 /**
@@ -143,5 +156,7 @@ export function summarise(orch: readonly Sample[], make: readonly Sample[], task
     peakOwnRssMB: max(o.map((s) => s.peakOwnRssMB)),
     peakOwnPssMB: max(o.map((s) => s.peakOwnPssMB)),
     cpuS: median(o.map((s) => s.cpuS ?? NaN).filter((x) => !Number.isNaN(x))),
+    cpuMsPerTask: tasks > 0 ? (1000 * median(o.map((s) => s.cpuS ?? NaN).filter((x) => !Number.isNaN(x)))) / tasks : NaN,
+    cpuMsPerTaskByKind: perKind(o, tasks),
   };
 }

@@ -7,9 +7,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { renderError } from './render-error.js';
-import { PACKAGE_ROOT } from '../orchestrator/run-dir/paths.js';
+import { PACKAGE_ROOT, resolveRunDir } from '../orchestrator/run-dir/paths.js';
 import { endQuietlyOnBrokenPipe } from './broken-pipe.js';
 import { registerDashboardCommand } from './commands/dashboard-command.js';
+import { registerLogsCommand } from './commands/logs-command.js';
+import { registerCompletionCommand } from './commands/completion-command.js';
+import { registerReportCommand } from './commands/report-command.js';
 import { registerKeepAliveCommands } from './commands/keep-alive-commands.js';
 import { registerPaneCommands } from './commands/pane-commands.js';
 import { registerRunCommands } from './commands/run-commands.js';
@@ -28,13 +31,22 @@ export function buildProgram(): Command {
   registerKeepAliveCommands(program);
   registerPaneCommands(program);
   registerDashboardCommand(program);
+  registerLogsCommand(program);
+  registerCompletionCommand(program);
+  registerReportCommand(program);
   return program;
 }
 
 /** Commander has printed its own message (or the help) already; everything else is ours to render. */
-export function cliError(e: unknown): { code: number; message: string } {
+export function cliError(e: unknown, runDir?: string): { code: number; message: string } {
   if (e instanceof CommanderError) return { code: e.exitCode === 0 ? 0 : 2, message: '' };
-  return renderError(e);
+  return renderError(e, runDir);
+}
+
+/** The run directory the command line names (for messages about its disk). */
+function runDirOf(argv: readonly string[]): string {
+  const i = argv.indexOf('--run-dir');
+  return resolveRunDir(i >= 0 ? argv[i + 1] : undefined);
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -43,7 +55,7 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
-    const { code, message } = cliError(e);
+    const { code, message } = cliError(e, runDirOf(argv));
     if (message) process.stderr.write(message + '\n');
     return code;
   }

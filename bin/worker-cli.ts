@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   try {
     process.exitCode = await workerCommand(args);
   } catch (e) {
-    const { code, message } = renderError(e);
+    const { code, message } = renderError(e, args.runDir);
     process.stderr.write(message + '\n');
     process.exitCode = code;
   }

@@ -63,8 +63,8 @@ if (doc.errors.length) { console.error(problems.join('\n')); process.exit(1); }
 const plan = doc.toJS();
 
 const KEYS = {
-  plan: ['version', 'name', 'description', 'workdir', 'quads', 'agents', 'defaults', 'keep_alive', 'alert_command', 'tasks'],
-  task: ['id', 'title', 'description', 'needs', 'role', 'run', 'verify', 'env', 'timeout', 'retries', 'pty', 'estimate'],
+  plan: ['version', 'name', 'description', 'workdir', 'workspace', 'integration', 'git', 'quads', 'agents', 'defaults', 'keep_alive', 'alert_command', 'tasks'],
+  task: ['id', 'title', 'description', 'needs', 'role', 'run', 'verify', 'env', 'timeout', 'retries', 'pty', 'estimate', 'workspace'],
   agent: ['name', 'quad', 'roles'],
   quad: ['id', 'name'],
   defaults: ['timeout', 'retries'],

@@ -8,7 +8,7 @@ export const EVENT_TYPES = [
   'run-started', 'run-finished', 'run-interrupted', 'claimed', 'started', 'finished', 'failed',
   'retried', 'requeued', 'blocked', 'unblocked', 'lease-expired', 'stale-result-rejected',
   'group-started', 'group-exited', 'group-restarted', 'group-failed', 'agent-idle', 'paused', 'resumed',
-  'alert', 'task-reset',
+  'alert', 'task-reset', 'merged', 'conflict',
   'agent-session', 'agent-usage', 'agent-needs-input', 'agent-limit', 'agent-stalled', 'agent-budget',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -91,6 +91,22 @@ export interface StaleResultEvent extends EventBase {
   fence?: number;
 }
 
+/** Worktree mode: a task's commit merged into the integration branch (`commit`: the merge commit). */
+export interface MergedEvent extends EventBase {
+  type: 'merged';
+  task: string;
+  agent?: string;
+  commit?: string;
+}
+
+/** Worktree mode: a task's merge conflicted (`reason` names the paths, `with` the tasks, space-separated). */
+export interface ConflictEvent extends EventBase {
+  type: 'conflict';
+  task: string;
+  agent?: string;
+  with?: string;
+}
+
 /** A worker group's process. */
 export interface GroupEvent extends EventBase {
   type: 'group-started' | 'group-exited' | 'group-restarted' | 'group-failed';
@@ -125,7 +141,7 @@ export interface AgentIdleEvent extends EventBase {
 /** One line of logs/events.jsonl: a union on `type`, so each kind says exactly what it carries. */
 export type RunEvent =
   | RunLevelEvent | ClaimedEvent | StartedEvent | ResultEvent | TaskNoteEvent | LeaseExpiredEvent
-  | StaleResultEvent | GroupEvent | AlertEvent | AgentIdleEvent | AgentTaskEvent;
+  | StaleResultEvent | MergedEvent | ConflictEvent | GroupEvent | AlertEvent | AgentIdleEvent | AgentTaskEvent;
 
 /** An event as a transition records it (the store stamps `ts`). */
 export type NewEvent = RunEvent extends infer E ? (E extends RunEvent ? Omit<E, 'ts'> : never) : never;

@@ -9,18 +9,26 @@ import type { Op } from './schema.js';
 
 export type JournalEntry = { s: number; o: Op[] } | { next: number };
 
-export interface JournalChunk {
-  entries: JournalEntry[];
+export interface JournalScan {
   /** Offset just past the last complete line consumed. */
   end: number;
   /** Bytes after `end` that do not (yet) end in a newline. */
   tornBytes: number;
   /** Set when a complete line is not a valid entry: the journal is corrupt there. */
   corruptAt?: { offset: number; detail: string };
+  /** Set when the visitor stopped the scan (at `end`, the start of the line it refused). */
+  stopped?: boolean;
 }
 
-/** Reads complete lines from `offset`; returns undefined when the file does not exist. */
-export function readJournal(file: string, offset: number): JournalChunk | undefined {
+/** Bytes read at a time: memory stays bounded by this plus the longest line, whatever the file's size. */
+const CHUNK_BYTES = 1 << 20;
+
+/**
+ * Calls `onLine` for each complete line from `offset` (its text, its offset and the offset
+ * past it), reading the file in chunks; `onLine` returns false to stop. Undefined when the
+ * file does not exist. Lines appended while it reads are left for the next call.
+ */
+export function forEachLine(file: string, offset: number, onLine: (text: string, at: number, next: number) => boolean | void): JournalScan | undefined {
   let fd: number;
   try {
     fd = openSync(file, 'r');
@@ -30,38 +38,58 @@ export function readJournal(file: string, offset: number): JournalChunk | undefi
   }
   try {
     const size = fstatSync(fd).size;
-    if (size <= offset) return { entries: [], end: offset, tornBytes: Math.max(0, size - offset) };
-    const buf = Buffer.allocUnsafe(size - offset);
-    let got = 0;
-    while (got < buf.length) {
-      const n = readSync(fd, buf, got, buf.length - got, offset + got);
+    if (size <= offset) return { end: offset, tornBytes: 0 };
+    const buf = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, size - offset));
+    let pos = offset;
+    let lineAt = offset;
+    let head: Buffer[] = []; // the start of a line that began in an earlier chunk
+    while (pos < size) {
+      const n = readSync(fd, buf, 0, Math.min(buf.length, size - pos), pos);
       if (n === 0) break;
-      got += n;
+      pos += n;
+      let start = 0;
+      for (;;) {
+        const nl = buf.indexOf(10, start);
+        if (nl < 0 || nl >= n) break;
+        const text = head.length ? Buffer.concat([...head, buf.subarray(start, nl)]).toString('utf8') : buf.toString('utf8', start, nl);
+        head = [];
+        const at = lineAt;
+        lineAt = pos - n + nl + 1;
+        start = nl + 1;
+        if (onLine(text, at, lineAt) === false) return { end: at, tornBytes: 0, stopped: true };
+      }
+      if (start < n) head.push(Buffer.from(buf.subarray(start, n)));
     }
-    return parseLines(buf.subarray(0, got), offset);
+    return { end: lineAt, tornBytes: pos - lineAt };
   } finally {
     closeSync(fd);
   }
 }
 
-function parseLines(buf: Buffer, base: number): JournalChunk {
-  const entries: JournalEntry[] = [];
-  let start = 0;
-  for (;;) {
-    const nl = buf.indexOf(10, start);
-    if (nl < 0) break;
-    const text = buf.toString('utf8', start, nl);
-    let parsed: JournalEntry;
-    try {
-      parsed = checkEntry(JSON.parse(text));
-    } catch (e) {
-      const detail = e instanceof SyntaxError ? e.message : 'not a journal entry';
-      return { entries, end: base + start, tornBytes: 0, corruptAt: { offset: base + start, detail } };
+/**
+ * Visits the entries of complete lines from `offset` (with each line's offset); the visitor
+ * returns false to stop. A line that is not an entry ends the scan with `corruptAt`.
+ */
+export function readJournal(file: string, offset: number, onEntry: (e: JournalEntry, at: number) => boolean | void): JournalScan | undefined {
+  let corruptAt = undefined as JournalScan['corruptAt'];
+  const scan = forEachLine(file, offset, (text, at) => {
+    const e = parseEntry(text);
+    if (typeof e === 'string') {
+      corruptAt = { offset: at, detail: e };
+      return false;
     }
-    entries.push(parsed);
-    start = nl + 1;
+    return onEntry(e, at);
+  });
+  return scan && corruptAt ? { end: corruptAt.offset, tornBytes: 0, corruptAt } : scan;
+}
+
+/** A journal line as an entry, or why it is not one. */
+export function parseEntry(text: string): JournalEntry | string {
+  try {
+    return checkEntry(JSON.parse(text));
+  } catch (e) {
+    return e instanceof SyntaxError ? e.message : 'not a journal entry';
   }
-  return { entries, end: base + start, tornBytes: buf.length - start };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

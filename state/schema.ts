@@ -68,6 +68,8 @@ function buildSchemas(z: typeof Zod) {
     notBefore: opt(num),
     /** Process group of the running attempt, so whoever expires its lease can end an orphan. */
     pgid: opt(num),
+    /** Start time of that group's leader (clock ticks since boot): the group is ours only while it matches. */
+    pgidStart: opt(num),
     /** Times its worker died or hung under it (a task that keeps killing workers gets failed). */
     lost: opt(num),
     exitCode: opt(z.number().nullable()),
@@ -75,6 +77,10 @@ function buildSchemas(z: typeof Zod) {
     durationMs: opt(num),
     reason: opt(z.string()),
     tail: opt(z.array(z.string())),
+    /** Worktree mode: the task's branch, its commit, and the merge commit in the integration branch. */
+    branch: opt(z.string()),
+    commit: opt(z.string()),
+    merge: opt(z.string()),
     /** An `agent:` task's AI CLI record (the `agent` field above is the plan agent that claimed it). */
     ai: opt(agentRecord),
   });

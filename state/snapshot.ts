@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync, unlinkSync, type Stats } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { StateError } from './errors.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { processExists } from '../workers/os/process-exists.js';
@@ -43,6 +43,14 @@ export function snapshotGen(file: string): number {
   return m ? Number(m[1]) : -1;
 }
 
+function sizeOf(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
 /** The identity of the snapshot file now at `file` (undefined when there is none). */
 export function snapshotId(file: string): SnapshotId | undefined {
   try {
@@ -58,7 +66,13 @@ export function snapshotId(file: string): SnapshotId | undefined {
  */
 export function writeGeneration(dir: string, gen: number, seq: number, state: State): number {
   const snapshot = join(dir, 'state.json');
-  writeFileAtomic(join(dir, journalName(gen)), '');
+  const journal = join(dir, journalName(gen));
+  // Never truncate a journal that holds lines: only a second compactor racing this one (a
+  // holder that lost the lock) can have written it.
+  if (sizeOf(journal) > 0) {
+    throw new StateError(`the journal ${journal} of the new generation holds lines already (two compactions at once?)`, RECOVER_HINT);
+  }
+  writeFileAtomic(journal, '');
   if (existsSync(snapshot)) {
     try {
       loadSnapshot(snapshot);
@@ -105,9 +119,24 @@ export interface LoadedSnapshot {
   id: SnapshotId;
 }
 
+/**
+ * What is left of a run in `dir` besides its snapshot: the backup and journals. With no
+ * snapshot beside them, the state was deleted or lost, and `state recover` can restore it.
+ */
+export function leftoverFiles(dir: string): string[] {
+  try {
+    // An empty journal holds nothing to lose (a first generation cut short before its snapshot).
+    return readdirSync(dir).filter((f) => f === 'state.json.prev' || (/^journal\.\d+\.jsonl$/.test(f) && sizeOf(join(dir, f)) > 0)).sort();
+  } catch {
+    return [];
+  }
+}
+
 /** Reads and validates a snapshot file; anything unreadable is a StateError, never replaced. */
 export function loadSnapshot(file: string): LoadedSnapshot {
   if (!existsSync(file)) {
+    const left = leftoverFiles(dirname(file));
+    if (left.length) throw new StateError(`the state file ${file} is missing, but ${left.join(', ')} of a run are there`, RECOVER_HINT);
     throw new StateError(`no run state at ${file}`, 'Start a run first: `orchestrator run` (or pass --run-dir).');
   }
   let text: string;
@@ -123,7 +152,7 @@ export function loadSnapshot(file: string): LoadedSnapshot {
   } catch (e) {
     // Replaced or removed between the check and the open: as if it had not been there.
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return loadSnapshot(file);
-    throw e;
+    throw new StateError(`the state file ${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, RECOVER_HINT);
   }
   let raw: unknown;
   try {

@@ -28,8 +28,12 @@ export interface ExecOptions {
   env: Record<string, string>;
   timeoutMs: number;
   pty: boolean;
-  /** Raw output as it arrives (colour kept). */
-  onOutput: (chunk: string) => void;
+  /**
+   * Raw output as it arrives (colour kept). Returning false pauses the output until the
+   * callback given to `onDrain` runs (the consumer's backpressure).
+   */
+  onOutput: (chunk: Buffer) => unknown;
+  onDrain?: (resume: () => void) => void;
   /** Called once the process exists, with its process group id. */
   onStart?: (pgid: number) => void;
   signal?: AbortSignal;
@@ -47,6 +51,12 @@ export interface ExecResult {
 
 /** How long a group gets between SIGTERM and SIGKILL. */
 export const KILL_GRACE_MS = 2000;
+/**
+ * After a command exits, how long its output pipes may stay open: a process it left outside
+ * its group (setsid, a double fork) can hold them forever. The task is finished then, with
+ * whatever output came; the worker's sweep ends that process (worker-group.ts).
+ */
+export const PIPE_GRACE_MS = 2000;
 
 const pwds = new Map<string, string>();
 
@@ -119,12 +129,21 @@ type Outcome = { exitCode: number | null; signal: string | null; spawnError?: st
 
 function runPlain(file: string, args: string[], o: ExecOptions, setPgid: (p: number) => void): Promise<Outcome> {
   return new Promise((resolve) => {
-    // detached: the command leads a new process group, so its whole tree can be signalled.
-    const sub = spawn(file, args, { cwd: o.cwd, env: { ...process.env, ...o.env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let sub: ReturnType<typeof spawn>;
+    try {
+      // detached: the command leads a new process group, so its whole tree can be signalled.
+      sub = spawn(file, args, { cwd: o.cwd, env: { ...process.env, ...o.env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (e) {
+      // Arguments the OS cannot take (a NUL in the environment or the directory): this task fails, nothing else.
+      resolve({ exitCode: null, signal: null, spawnError: (e as Error).message });
+      return;
+    }
     let done = false;
+    let pipeTimer: NodeJS.Timeout | undefined;
     const settle = (r: Outcome) => {
       if (done) return;
       done = true;
+      clearTimeout(pipeTimer);
       resolve(r);
     };
     // Cannot start at all (no such program, bad cwd): 'error' without a pid.
@@ -137,13 +156,28 @@ function runPlain(file: string, args: string[], o: ExecOptions, setPgid: (p: num
       o.onStart?.(sub.pid);
       if (o.signal?.aborted) endGroup(sub.pid);
     }
-    // stdout and stderr interleaved as they arrive (colour kept).
-    for (const stream of [sub.stdout!, sub.stderr!]) {
-      stream.setEncoding('utf8');
-      stream.on('data', (c: string) => o.onOutput(c));
+    // stdout and stderr interleaved as they arrive (colour kept), paused while the consumer is behind.
+    const streams = [sub.stdout!, sub.stderr!];
+    for (const stream of streams) {
+      stream.on('data', (c: Buffer) => {
+        if (o.onOutput(c) === false && o.onDrain) {
+          stream.pause();
+          o.onDrain(() => stream.resume());
+        }
+      });
     }
-    // Once the command itself exits, end its group so lingering children release the pipes.
-    sub.once('exit', () => sub.pid && signalGroup(sub.pid, 'SIGKILL'));
+    // Once the command itself exits, end its group so lingering children release the pipes;
+    // a process outside the group may still hold them: wait PIPE_GRACE_MS (longer while the
+    // consumer still catches up), then the task is over.
+    sub.once('exit', (code, signal) => {
+      if (sub.pid) signalGroup(sub.pid, 'SIGKILL');
+      const giveUp = () => {
+        if (streams.some((s) => s.isPaused() && !s.destroyed)) return void (pipeTimer = setTimeout(giveUp, PIPE_GRACE_MS));
+        for (const s of streams) s.destroy();
+        settle({ exitCode: code, signal });
+      };
+      pipeTimer = setTimeout(giveUp, PIPE_GRACE_MS);
+    });
     sub.once('close', (code, signal) => settle({ exitCode: code, signal }));
   });
 }
@@ -162,7 +196,12 @@ function runPty(file: string, args: string[], o: ExecOptions, setPgid: (p: numbe
     setPgid(p.pid);
     o.onStart?.(p.pid);
     if (o.signal?.aborted) endGroup(p.pid);
-    p.onData((d) => o.onOutput(d));
+    p.onData((d) => {
+      if (o.onOutput(Buffer.from(d)) === false && o.onDrain) {
+        p.pause();
+        o.onDrain(() => p.resume());
+      }
+    });
     p.onExit(({ exitCode, signal }) => {
       const sig = signal ? (signalName(signal) ?? String(signal)) : null;
       resolve({ exitCode: sig ? null : exitCode, signal: sig });

@@ -2,9 +2,10 @@
  * One attempt of a task: its `run`, then its `verify`, in the plan's workdir, with the task's
  * environment. Every attempt's output is appended to logs/tasks/<ID>.log under a header.
  */
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { TaskDef } from '../orchestrator/core/plan/plan-types.js';
 import { execute, type ExecResult } from './executor.js';
+import { AppendLog } from './append-log.js';
 import { OutputTail } from './output-tail.js';
 import { runAgent, type AgentRunInput, type AgentRunResult } from './agents/agent-runner.js';
 
@@ -19,6 +20,8 @@ export interface AttemptInput {
   logFile: string;
   onLine?: (line: string) => void;
   onStart?: (pgid: number) => void;
+  /** The task log stopped taking writes (e.g. a full disk): the task goes on without it. */
+  onLogFailed?: (why: string) => void;
   signal?: AbortSignal;
   /** Set for `agent:` tasks. */
   ai?: AgentContext;
@@ -45,31 +48,58 @@ function describe(step: string, r: ExecResult, timeoutMs: number): string {
 }
 
 export async function runAttempt(a: AttemptInput): Promise<AttemptResult> {
-  mkdirSync(a.cwd, { recursive: true });
   // The log is opened once per attempt, not once per write (each open of a new file allocates
   // its inode, a real cost on a busy disk), and only once the command has started, so that
-  // only the spawn stands between claiming a task and running it. Its header still comes first.
+  // only the spawn stands between claiming a task and running it. Its header still comes
+  // first. Writes are asynchronous (append-log.ts): a flood of output never blocks the worker.
   const header = `\n=== ${a.def.id} attempt ${a.attempt} by ${a.agent} at ${new Date().toISOString()} ===\n`;
-  let fd: number | undefined;
-  const open = (): number => {
-    if (fd === undefined) {
-      fd = openSync(a.logFile, 'a', 0o600);
-      writeSync(fd, header);
+  let log: AppendLog | undefined;
+  const open = (): AppendLog => {
+    if (!log) {
+      log = new AppendLog(a.logFile, (why) => a.onLogFailed?.(why));
+      log.write(header);
     }
-    return fd;
+    return log;
   };
   const onStart = (pgid: number) => {
     a.onStart?.(pgid);
     open();
   };
   try {
-    return await attempt({ ...a, onStart }, (text: string) => void writeSync(open(), text));
+    try {
+      mkdirSync(a.cwd, { recursive: true });
+    } catch (e) {
+      return await failedToStart(open(), a, `its workdir ${a.cwd} cannot be created: ${(e as Error).message}`);
+    }
+    // A log that cannot be opened (a name too long, no permission) fails this task, with the
+    // reason in the state and the agent's log; its command is stopped.
+    const opened = new AbortController();
+    const stopOnBadLog = () => {
+      void open().ready().then(() => {
+        if (log?.openFailed) opened.abort();
+      });
+    };
+    const signal = a.signal ? AbortSignal.any([a.signal, opened.signal]) : opened.signal;
+    const r = await attempt({ ...a, signal, onStart: (pgid) => (onStart(pgid), stopOnBadLog()) }, open);
+    await log?.ready();
+    if (log?.openFailed && !a.signal?.aborted) return { ...r, ok: false, aborted: false, reason: `its log cannot be written: ${log.failed}` };
+    return r;
+  } catch (e) {
+    // Nothing about one task may take its worker group down.
+    return await failedToStart(open(), a, (e as Error).message);
   } finally {
-    if (fd !== undefined) closeSync(fd);
+    await log?.end();
   }
 }
 
-async function attempt(a: AttemptInput, log: (text: string) => void): Promise<AttemptResult> {
+async function failedToStart(log: AppendLog, a: AttemptInput, reason: string): Promise<AttemptResult> {
+  log.write(`=== FAILED: ${reason} ===\n`);
+  await log.ready();
+  return { ok: false, exitCode: null, signal: null, durationMs: 0, tail: [], reason: log.failed ? `${reason} (and its log cannot be written: ${log.failed})` : reason, aborted: false };
+}
+
+async function attempt(a: AttemptInput, open: () => AppendLog): Promise<AttemptResult> {
+  const log = (text: string) => void open().write(text);
   const tail = new OutputTail(20, a.onLine);
   const t0 = performance.now();
   const env = {
@@ -85,9 +115,10 @@ async function attempt(a: AttemptInput, log: (text: string) => void): Promise<At
     const r = await execute(cmd, {
       cwd: a.cwd, env, pty, timeoutMs: Math.max(1, deadline - Date.now()), signal: a.signal, onStart: name === 'run' ? a.onStart : undefined,
       onOutput: (c) => {
-        log(c);
         tail.push(c);
+        return open().write(c);
       },
+      onDrain: (resume) => open().onDrain(resume),
     });
     tail.end();
     return r;

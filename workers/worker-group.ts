@@ -3,8 +3,8 @@
  * loops — claim, run, report (and claim the next in the same transaction) — until the run is
  * over. The group heartbeats from its own event loop, which also renews its agents' leases.
  */
-import { appendFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import { buildContext, type RunContext } from '../orchestrator/core/graph/context.js';
 import { Draft, transact } from '../orchestrator/core/run/draft.js';
 import { agentsOfQuad } from '../orchestrator/core/plan/default-agents.js';
@@ -18,6 +18,14 @@ import type { FileStateStore } from '../state/store.js';
 import type { State } from '../state/schema.js';
 import { appendEvent, runStore } from '../orchestrator/run-dir/run-store.js';
 import { signalGroup } from './os/process-groups.js';
+import { AppendLog } from './append-log.js';
+import { liveHolder } from '../orchestrator/supervisors/roles.js';
+import { DiskError, diskErrorOf } from '../orchestrator/core/errors.js';
+import { LEASE_MS } from '../orchestrator/core/run/transitions.js';
+import { RUN_DIR_ENV, SUPERVISOR_ENV, parseSupervisor } from '../orchestrator/supervisors/worker-process.js';
+import { killOwnedGroups, startTimeOf, stillRunning } from './os/process-tree.js';
+import type { GroupRef } from '../orchestrator/core/run/group-ref.js';
+import { StraySweeper } from './os/stray-sweep.js';
 import { runAttempt, type AgentContext, type AttemptResult } from './task-runner.js';
 import { agentProgress, agentAttemptEnded, agentLimited, agentNeedsInput, agentStalled, type AgentRef } from '../orchestrator/core/run/agent-transitions.js';
 import { agentRecord, attemptBase, type AgentRecordState } from '../orchestrator/core/agents/record.js';
@@ -28,7 +36,11 @@ import type { AgentRecord } from '../state/schema.js';
 
 /** A running agent's progress goes to the state at most this often (sessions, questions at once). */
 export const AGENT_PROGRESS_MS = 1000;
+import { TaskWorkspaces } from '../orchestrator/run-dir/task-workspace.js';
+import { worktreeAttempt } from './worktree-attempt.js';
+import type { GitReport } from '../orchestrator/core/run/transitions.js';
 import type { GroupView } from './view.js';
+import { appendPrivate } from '../state/private-file.js';
 
 /**
  * An attempt's process group is recorded in the state (for orphan cleanup) only when it is
@@ -37,6 +49,23 @@ import type { GroupView } from './view.js';
  * sooner leaves tasks that carry ORCHESTRATOR_RUN_DIR, which the monitor finds.)
  */
 export const PGID_RECORD_DELAY_MS = 100;
+
+/**
+ * How much of each attempt's output the agent's log gets (then a pointer to the task log,
+ * which keeps all of it): the agent log is a timeline, not a second copy of every flood.
+ */
+export const AGENT_LOG_SHARE_BYTES = 16 * 1024;
+
+/**
+ * A group started by a supervisor (the run, or the keep-alive monitor) leaves when that
+ * supervisor is gone and, for this long, no other holds the keep-alive role and no
+ * high-availability control process lives (it starts a new monitor, however long that takes
+ * on a loaded machine): nobody would restart the group, stop it or end the run. Short enough
+ * that its tasks end within a lease.
+ */
+export const SUPERVISOR_GRACE_MS = LEASE_MS / 2;
+/** Leftovers of finished attempts are looked for at most this often (stray-sweep.ts). */
+export const SWEEP_DELAY_MS = 1000;
 
 /** Which idle agents of this group a claim would serve, as of one state sequence. */
 interface Claimable {
@@ -66,6 +95,17 @@ export class WorkerGroup {
   private stopping = false;
   private heartbeatTimer?: NodeJS.Timeout;
   private unwatch?: () => void;
+  private workspaces?: TaskWorkspaces;
+  private agentLogs = new Map<string, AppendLog>();
+  /** Attempts running now, as task / agent / attempt (what their processes carry in their environment). */
+  private running = new Set<string>();
+  private sweeper: StraySweeper;
+  private sweepTimer?: NodeJS.Timeout;
+  private sweepingAll = false;
+  private supervisor = parseSupervisor(process.env[SUPERVISOR_ENV]);
+  private supervisorGoneAt?: number;
+  /** The disk refused a state write: the group stops and says so (worker-main.ts maps it to an exit code). */
+  private fatal?: DiskError;
 
   constructor(private o: WorkerOptions) {
     this.paths = runPaths(o.runDir);
@@ -73,6 +113,15 @@ export class WorkerGroup {
     this.agents = agentsOfQuad(this.plan.agents, o.quad);
     this.store = runStore(this.paths);
     this.ctx = buildContext(this.plan);
+    const g = this.plan.git;
+    if (g?.repo) this.workspaces = new TaskWorkspaces(g.repo, this.plan.name, this.paths.stateDir, g);
+    const mine = new Set(this.agents);
+    this.sweeper = new StraySweeper((env) => {
+      const task = env.get('ORCHESTRATOR_TASK_ID');
+      const agent = env.get('ORCHESTRATOR_AGENT') ?? '';
+      if (!task || env.get(RUN_DIR_ENV) !== this.paths.runDir || !mine.has(agent)) return 'foreign';
+      return !this.sweepingAll && this.running.has(attemptKey(task, agent, env.get('ORCHESTRATOR_ATTEMPT'))) ? 'active' : 'leftover';
+    });
   }
 
   get workdir(): string {
@@ -93,13 +142,19 @@ export class WorkerGroup {
     try {
       await Promise.all(this.agents.map((a) => this.agentLoop(a)));
     } catch (e) {
-      // An agent loop died (e.g. an unreadable state): leave for good — a worker that keeps
-      // heartbeating with dead agents would look healthy to the keep-alive monitor forever.
+      // An agent loop died (e.g. an unreadable state, a full disk): leave for good — a worker
+      // that keeps heartbeating with dead agents would look healthy to the keep-alive monitor
+      // forever. Its tasks are ended; their leases hand them back on the next run.
       this.stopping = true;
       clearInterval(this.heartbeatTimer);
       this.unwatch?.();
       this.abort.abort();
-      throw e;
+      this.sweepNow(true);
+      throw diskErrorOf(e, this.paths.stateDir) ?? e;
+    }
+    if (this.fatal) {
+      this.sweepNow(true);
+      throw this.fatal;
     }
     await this.shutdown(this.stopping ? 'stopped' : 'finished');
   }
@@ -112,15 +167,64 @@ export class WorkerGroup {
     this.wakeSoon();
   }
 
+  /**
+   * Ends what finished attempts left behind outside their process groups (now, synchronously);
+   * `all`: every task process of this group's agents (on the way out).
+   */
+  sweepNow(all = false): void {
+    clearTimeout(this.sweepTimer);
+    this.sweepTimer = undefined;
+    this.sweepingAll = all;
+    try {
+      this.sweeper.sweep(all || this.running.size === 0);
+    } catch (e) {
+      this.o.view.log(`could not look for leftover task processes: ${(e as Error).message}`);
+    } finally {
+      this.sweepingAll = false;
+    }
+  }
+
+  private sweepSoon(): void {
+    this.sweepTimer ??= setTimeout(() => this.sweepNow(), SWEEP_DELAY_MS);
+  }
+
+  /** True once the supervisor that started this group has been gone for SUPERVISOR_GRACE_MS with no successor. */
+  private orphaned(): boolean {
+    const sup = this.supervisor;
+    if (!sup || stillRunning(sup) || liveHolder(this.paths.stateDir, 'keep-alive') || liveHolder(this.paths.stateDir, 'control')) {
+      this.supervisorGoneAt = undefined;
+      return false;
+    }
+    this.supervisorGoneAt ??= Date.now();
+    return Date.now() - this.supervisorGoneAt >= SUPERVISOR_GRACE_MS;
+  }
+
   private async shutdown(why: 'finished' | 'stopped'): Promise<void> {
+    this.sweepNow(true);
     clearInterval(this.heartbeatTimer);
     this.unwatch?.();
+    if (why === 'finished') await this.sweepWorktrees().catch(() => undefined);
     await this.tx((d) => groupStopped(d, this.o.quad, this.agents, why)).catch(() => undefined);
     await this.store.close();
+    await Promise.all([...this.agentLogs.values()].map((l) => l.end()));
     this.o.view.groupStopped(why);
   }
 
+  /** A finished run keeps no worktree of a done task (one left by a worker killed after its merge). */
+  private async sweepWorktrees(): Promise<void> {
+    const ws = this.workspaces;
+    if (!ws) return;
+    for (const t of Object.values(this.store.read().tasks)) {
+      if (t.status === 'done' && existsSync(ws.path(t.id))) await ws.removeWorktree(t.id);
+    }
+  }
+
   private async beat(): Promise<void> {
+    if (!this.stopping && this.orphaned()) {
+      this.o.view.log(`the supervisor that started this group (pid ${this.supervisor!.pid}) is gone and no keep-alive monitor or control process took over: stopping`);
+      void this.stop();
+      return;
+    }
     try {
       const orphans = await this.tx((d) => {
         heartbeat(d, this.o.quad, process.pid, this.agents);
@@ -128,7 +232,13 @@ export class WorkerGroup {
       });
       this.reap(orphans);
     } catch (e) {
-      this.o.view.log(`heartbeat failed: ${(e as Error).message}`);
+      const disk = diskErrorOf(e, this.paths.stateDir);
+      if (disk && !this.stopping) {
+        // Nothing this group does can be recorded any more: stop cleanly rather than run blind.
+        this.fatal = disk;
+        void this.stop();
+      }
+      this.o.view.log(`heartbeat failed: ${disk?.message ?? (e as Error).message}`);
     }
   }
 
@@ -136,8 +246,9 @@ export class WorkerGroup {
     return transact(this.store, fn);
   }
 
-  private reap(orphans: number[]): void {
-    for (const pgid of orphans) signalGroup(pgid, 'SIGKILL');
+  /** Ends orphaned attempts' groups, each only while its recorded leader lives (a reused id is not ours). */
+  private reap(orphans: GroupRef[]): void {
+    killOwnedGroups(orphans);
   }
 
   /**
@@ -256,21 +367,39 @@ export class WorkerGroup {
       this.agentLog(c.agent, `${def.id} ${def.title}: attempt ${c.attempt} started`);
     };
     let recordPgid: NodeJS.Timeout | undefined;
+    let shared = 0;
+    const key = attemptKey(c.task, c.agent, String(c.attempt));
+    this.running.add(key);
     const ai = def.agent ? this.agentContext(c, def) : undefined;
-    const res = await runAttempt({
+    const run = (cwd: string) => runAttempt({
       ...(ai && { ai: ai.ctx }),
-      def, cwd: this.workdir, agent: c.agent, attempt: c.attempt, logFile: this.paths.taskLog(def.id), signal: this.abort.signal,
+      def, cwd, agent: c.agent, attempt: c.attempt, logFile: this.paths.taskLog(def.id), signal: this.abort.signal,
       onLine: (line) => {
         view.agentOutput(c.agent, line);
-        this.agentLog(c.agent, `${def.id} | ${line}`);
+        if (shared > AGENT_LOG_SHARE_BYTES) return;
+        shared += line.length + 1;
+        if (shared <= AGENT_LOG_SHARE_BYTES) this.agentLog(c.agent, `${def.id} | ${line}`);
+        else this.agentLog(c.agent, `${def.id} | … the rest of its output is in ${relative(this.paths.runDir, this.paths.taskLog(def.id))}`);
       },
+      onLogFailed: (why) => view.log(`${c.agent}: ${def.id}'s log stopped: ${why}`),
       onStart: (pgid) => {
-        appendEvent(this.paths, { ts: Date.now(), type: 'started', task: c.task, agent: c.agent, attempt: c.attempt, fence: c.fence, quad: this.o.quad });
+        try {
+          appendEvent(this.paths, { ts: Date.now(), type: 'started', task: c.task, agent: c.agent, attempt: c.attempt, fence: c.fence, quad: this.o.quad });
+        } catch (e) {
+          view.log(`could not record the start of ${c.task} in the event log: ${(e as Error).message}`);
+        }
         announce();
-        recordPgid = setTimeout(() => void this.tx((d) => started(d, c.task, c.fence, pgid)).catch(() => undefined), PGID_RECORD_DELAY_MS);
+        // The leader's start time is read now, while it surely lives: it makes the record provable.
+        const group: GroupRef = { pgid, start: startTimeOf(pgid) };
+        recordPgid = setTimeout(() => void this.tx((d) => started(d, c.task, c.fence, group)).catch(() => undefined), PGID_RECORD_DELAY_MS);
       },
     });
+    // Worktree mode: the attempt runs in the task's own worktree, then is committed and merged.
+    const ws = def.workspace === 'worktree' ? this.workspaces : undefined;
+    const res: Partial<AttemptResult> & AttemptResult & { git?: GitReport } = ws ? await worktreeAttempt(ws, def, this.store.read().tasks[c.task]?.hash ?? '', this.paths.taskLog(def.id), run) : await run(this.workdir);
     clearTimeout(recordPgid);
+    this.running.delete(key);
+    this.sweepSoon();
     announce();
     this.agentLog(c.agent, `${def.id}: ${res.ok ? 'done' : `failed (${res.reason})`} in ${res.durationMs} ms`);
     view.agentFinished(c.agent, def, res.ok, res.reason);
@@ -280,7 +409,7 @@ export class WorkerGroup {
         const held = this.agentEnded(d, c, def, ai.finalRecord(res), res);
         if (held) return { counted: true, next: this.stopping ? [] : claimFor(d, this.ctx, this.o.quad, [c.agent]) };
       }
-      const counted = finish(d, this.ctx, { task: c.task, agent: c.agent, fence: c.fence, ...res, reason: res.reason });
+      const counted = finish(d, this.ctx, { task: c.task, agent: c.agent, fence: c.fence, run: c.run, ...res, reason: res.reason, git: res.git });
       const next = this.stopping ? [] : claimFor(d, this.ctx, this.o.quad, [c.agent]);
       return { counted, next };
     });
@@ -365,7 +494,15 @@ export class WorkerGroup {
     return false;
   }
 
+  /** The agent's timeline, written asynchronously; a log that fails (a full disk) is dropped, once said. */
   private agentLog(agent: string, line: string): void {
-    appendFileSync(this.paths.agentLog(agent), `${new Date().toISOString()} ${line}\n`, { mode: 0o600 });
+    let log = this.agentLogs.get(agent);
+    if (!log) {
+      log = new AppendLog(this.paths.agentLog(agent), (why) => this.o.view.log(`${agent}'s log stopped: ${why}`));
+      this.agentLogs.set(agent, log);
+    }
+    log.write(`${new Date().toISOString()} ${line}\n`);
   }
 }
+
+const attemptKey = (task: string, agent: string, attempt: string | undefined) => `${task}\0${agent}\0${attempt ?? ''}`;

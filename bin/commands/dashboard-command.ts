@@ -1,4 +1,5 @@
 /** dashboard: the live view of a run, from any terminal (monitoring mode). */
+import { commandName } from '../../orchestrator/run-dir/command-name.js';
 import type { Command } from 'commander';
 import { UsageError } from '../../orchestrator/core/errors.js';
 import { resolveRunDir } from '../../orchestrator/run-dir/paths.js';
@@ -11,7 +12,7 @@ export function registerDashboardCommand(program: Command): void {
     .option('--no-gpu', 'do not probe nvidia-smi')
     .action(async (o: { runDir?: string; gpu?: boolean }) => {
       if (!process.stdout.isTTY || !process.stdin.isTTY) {
-        throw new UsageError('the dashboard needs a terminal; for scripts use `orchestrator status` (or `status --json`)');
+        throw new UsageError(`the dashboard needs a terminal; for scripts use ${commandName('status')} (or ${commandName('status --json')})`);
       }
       // Loaded on demand: blessed-contrib takes a tenth of a second to load, other commands do not need it.
       const { runDashboard } = await import('../../panes/dashboard/view/run-dashboard.js');

@@ -2,6 +2,7 @@
 import { Option, type Command } from 'commander';
 import { tuneHeapForLongRun } from '../../workers/os/heap-tuning.js';
 import { resolveRunDir } from '../../orchestrator/run-dir/paths.js';
+import { finishedRunGate } from './rerun-gate.js';
 import { INTERVAL_HELP, intervalOption, type RunCommandOptions, withRunOptions } from './options.js';
 
 export function registerKeepAliveCommands(program: Command): void {
@@ -23,7 +24,10 @@ export function registerKeepAliveCommands(program: Command): void {
     .addOption(new Option('--control', 'take over as the control process of a run already going').hideHelp())
     .action(async (plan: string | undefined, o: RunCommandOptions & { control?: boolean }) => {
       tuneHeapForLongRun();
+      const run = { plan, runDir: resolveRunDir(o.runDir), agents: o.agents, quads: o.quads, fresh: o.fresh, intervalMs: o.interval, only: o.only };
+      const gate = o.control ? { go: run } : await finishedRunGate(run, 'ha');
+      if ('exit' in gate) return void (process.exitCode = gate.exit);
       const { haMain } = await import('../../orchestrator/modes/ha.js');
-      process.exitCode = await haMain({ plan, runDir: resolveRunDir(o.runDir), agents: o.agents, quads: o.quads, fresh: o.fresh, intervalMs: o.interval, agentPath: o.agentPath, control: o.control });
+      process.exitCode = await haMain({ ...gate.go, agentPath: o.agentPath, control: o.control });
     });
 }

@@ -31,7 +31,13 @@ export interface RunCommandOptions {
   runDir?: string;
   fresh?: boolean;
   interval?: number;
+  only?: string[];
   agentPath?: string;
+}
+
+/** --only a b, --only a,b, or --only a --only b: task ids, in order, once each. */
+function onlyOption(v: string, prev: string[] = []): string[] {
+  return [...new Set([...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)])];
 }
 
 /** Adds the options of RunCommandOptions (and the plan argument) to a command that starts a run. */
@@ -43,5 +49,6 @@ export function withRunOptions(cmd: Command): Command {
     .option('--quads <q>', "number of worker groups (default: the plan's, 3)", intOption('--quads', 1, 8))
     .option('--fresh', 'start over: move the old state aside')
     .option('--interval <duration>', INTERVAL_HELP, intervalOption)
+    .option('--only <ids...>', 'run only these tasks and the tasks they need (after the plan: run plan.yaml --only a b)', onlyOption)
     .option('--agent-path <dir>', 'a folder put first on the PATH of agent CLIs, e.g. fake ones (default: $ORCHESTRATOR_AGENT_PATH)');
 }

@@ -2,12 +2,14 @@
  * The quad terminal: launch, attach, stop, and control (the control pane's process).
  * Implementations (tmux, execa, the dashboard) load when their command runs.
  */
+import { commandName } from '../../orchestrator/run-dir/command-name.js';
 import type { Command } from 'commander';
 import { UsageError } from '../../orchestrator/core/errors.js';
 import { tuneHeapForLongRun } from '../../workers/os/heap-tuning.js';
 import { resolveRunDir, runPaths } from '../../orchestrator/run-dir/paths.js';
 import type { ControlRun } from '../../panes/control/control.js';
 import { parseSize } from '../../panes/tmux/layout.js';
+import { finishedRunGate } from './rerun-gate.js';
 import { intOption, type RunCommandOptions, withRunOptions } from './options.js';
 
 const SESSION_HELP = 'tmux session name (default: $ORCHESTRATOR_SESSION or "orchestrator")';
@@ -29,8 +31,10 @@ export function registerPaneCommands(program: Command): void {
     .option('--size <COLSxROWS>', 'window size while detached (default: this terminal\'s, else 80x24)', sizeOption)
     .action(async (plan: string | undefined, o: RunCommandOptions & { attach?: boolean; session?: string; socket?: string; size?: { width: number; height: number } }) => {
       const { interval, ...rest } = o;
+      const gate = await finishedRunGate({ ...rest, plan, runDir: resolveRunDir(o.runDir), intervalMs: interval }, 'launch');
+      if ('exit' in gate) return void (process.exitCode = gate.exit);
       const { launchMain } = await import('../../panes/tmux/launch.js');
-      process.exitCode = await launchMain({ ...rest, plan, runDir: resolveRunDir(o.runDir), intervalMs: interval });
+      process.exitCode = await launchMain({ ...rest, ...gate.go });
     });
 
   program
@@ -42,7 +46,7 @@ export function registerPaneCommands(program: Command): void {
       const [{ Tmux }, { sessionFlags }] = await Promise.all([import('../../panes/tmux/tmux.js'), import('../../panes/tmux/launch.js')]);
       const tmux = Tmux.fromEnv(o);
       await tmux.ensureAvailable();
-      if (!(await tmux.hasSession())) throw new UsageError(`no tmux session '${tmux.session}' is running${tmux.socket ? ` on socket ${tmux.socket}` : ''}; start one with: orchestrator launch${sessionFlags(tmux)}`);
+      if (!(await tmux.hasSession())) throw new UsageError(`no tmux session '${tmux.session}' is running${tmux.socket ? ` on socket ${tmux.socket}` : ''}; start one with: ${commandName('launch')}${sessionFlags(tmux)}`);
       if (!process.env.TMUX && !(process.stdin.isTTY && process.stdout.isTTY)) {
         throw new UsageError(`attaching needs a terminal, and stdin/stdout are not one here; from a terminal run: ${tmux.describe('attach')}`);
       }

@@ -5,7 +5,8 @@
  * time (then the whole group is killed); its failure is logged, never fatal.
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { appendPrivate } from '../../state/private-file.js';
 import { resolve } from 'node:path';
 import type { RunPaths } from '../run-dir/paths.js';
 import type { Command, Plan } from '../core/plan/plan-types.js';
@@ -35,7 +36,7 @@ export class AlertSink {
 
   log(line: string): void {
     try {
-      appendFileSync(this.logFile, `${new Date().toISOString()} ${line}\n`, { mode: 0o600 });
+      appendPrivate(this.logFile, `${new Date().toISOString()} ${line}\n`);
     } catch {
       // The log is a convenience; the monitor must keep going without it.
     }

@@ -9,6 +9,7 @@
  * recorded in the state directory and watched by the other, workers are adopted by pid, and
  * all decisions live in the shared state.
  */
+import { refuseWhileAlive } from '../supervisors/run-processes.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
 import { keepAliveArgs, raiseAlert } from './keep-alive-main.js';
@@ -51,8 +52,11 @@ export async function haMain(o: HaOptions): Promise<number> {
     await store.open();
     return controlMain(store, readRunPlan(paths), paths, o, say, out);
   }
+  // Starting over under a live run would let its workers report into the new state.
+  if (o.fresh) refuseWhileAlive(runPaths(o.runDir), 'start over (--fresh)');
   const run = await prepareRun(o);
   if (run.movedAside) say(`previous state moved to ${run.movedAside}`);
+  for (const note of run.notes) say(note);
   const s = run.store.read();
   say(`${run.resumed ? 'resuming' : 'starting'} ${run.plan.name} in high-availability mode: ${Object.keys(s.tasks).length} tasks, ${run.plan.agents.length} agents in ${run.plan.quads.length} quads, run dir ${run.paths.runDir}`);
   if (s.meta.status === 'finished') {

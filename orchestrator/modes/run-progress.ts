@@ -6,12 +6,14 @@
 import { formatDuration } from '../core/text/duration.js';
 import type { RunPaths } from '../run-dir/paths.js';
 import type { Plan } from '../core/plan/plan-types.js';
-import { agentUsageLines, countsLine, exitCodeFor, makespan, pathText, taskTable } from '../core/text/report.js';
+import { agentUsageLines, countsLine, exitCodeFor, integrationLines, makespan, pathText, taskTable } from '../core/text/report.js';
 import { EventTail } from '../../state/event-tail.js';
 import type { State } from '../../state/schema.js';
 import type { FileStateStore } from '../../state/store.js';
 import { formatEvent } from '../core/text/event-line.js';
 import { ProgressLine } from '../core/text/progress-line.js';
+import { colourEnabled, painter, troubleTone } from '../core/text/colour.js';
+import { commandName } from '../run-dir/command-name.js';
 
 export interface Progress {
   /** A line above the bar (monitor actions). */
@@ -21,7 +23,10 @@ export interface Progress {
 
 export function followProgress(store: FileStateStore, paths: RunPaths, plan: Plan, out: NodeJS.WriteStream, fromEnd = true): Progress {
   const bar = out.isTTY ? new ProgressLine(out) : undefined;
-  const write = (line: string) => {
+  const paint = painter(colourEnabled({ isTTY: out.isTTY, env: process.env }));
+  const write = (plain: string) => {
+    const tone = troubleTone(plain);
+    const line = tone ? paint(tone, plain) : plain;
     try {
       if (bar) bar.above(line);
       else out.write(line + '\n');
@@ -58,7 +63,7 @@ export function followProgress(store: FileStateStore, paths: RunPaths, plan: Pla
  * The end of a run in words: every task, makespan against the lower bound, keep-alive
  * activity, and what to do next; `resume` is the command that resumes this kind of run.
  */
-export function summaryLines(s: State, plan: Plan, paths: RunPaths, resume = '`orchestrator run`'): string[] {
+export function summaryLines(s: State, plan: Plan, paths: RunPaths, resume = commandName('run')): string[] {
   const m = makespan(s, plan);
   const usage = agentUsageLines(s);
   const lines = [...taskTable(s, plan), '', ...(usage.length ? [...usage, ''] : [])];
@@ -66,9 +71,10 @@ export function summaryLines(s: State, plan: Plan, paths: RunPaths, resume = '`o
   const restarts = Object.values(s.groups).reduce((n, g) => n + (g.restarts ?? 0), 0);
   const alerts = s.alerts.filter((a) => a.level !== 'info');
   if (restarts || alerts.length) lines.push(`keep-alive: ${restarts} group restart(s), ${alerts.length} alert(s) — see ${paths.keepAliveLog}`);
+  lines.push(...integrationLines(s, plan));
   const code = exitCodeFor(s);
   if (code === 0) lines.push('all tasks done.');
-  else if (code === 1) lines.push(`some tasks failed or are blocked: \`orchestrator retry ID\`, then ${resume} to resume`);
+  else if (code === 1) lines.push(`some tasks failed or are blocked: ${commandName('retry ID')}, then ${resume} to resume`);
   else lines.push(`run ${s.meta.status === 'interrupted' ? 'interrupted' : 'stopped before the end'}; ${resume} resumes it`);
   lines.push(`logs: ${paths.logsDir}`);
   return lines;

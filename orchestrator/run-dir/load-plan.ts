@@ -12,8 +12,12 @@ import { checkPlan, MAX_QUADS } from '../core/plan/plan-checks.js';
 import { describeIssue, syntaxProblems } from '../core/plan/plan-issues.js';
 import { Locator } from '../core/plan/plan-locate.js';
 import { yamlReader } from '../core/plan/yaml-reader.js';
-import { DEFAULT_AGENTS, DEFAULT_QUADS, quadNames } from '../core/plan/default-agents.js';
-import type { Plan, TaskDef } from '../core/plan/plan-types.js';
+import { GENERIC_AGENTS, GENERIC_QUADS, quadNames } from '../core/plan/default-agents.js';
+import type { GitSettings, Plan, TaskDef } from '../core/plan/plan-types.js';
+import { countKeys, MAX_PLAN_DEPTH, scanPlanText, type TextScan } from '../core/plan/plan-guard.js';
+import { YamlSpans } from '../core/plan/plan-fast-locate.js';
+import { defaultIntegration } from '../core/workspace/names.js';
+import { DEFAULT_IDENTITY, parseIdentity } from '../core/workspace/commit-message.js';
 import { DEFAULT_PLAN } from './paths.js';
 import { agentPresets, agentSpec, checkAgentParts } from './plan-agents.js';
 
@@ -21,6 +25,11 @@ const agentChecksFail = (raw: unknown, file: string) => !!raw && typeof raw === 
 
 export { MAX_QUADS };
 export const MAX_PLAN_BYTES = 8 * 1024 * 1024;
+/**
+ * Plans larger than this are never given to the full `yaml` parser (about 100 µs and several
+ * KB per task): their problems are placed from js-yaml's node positions (plan-fast-locate.ts).
+ */
+export const FULL_PARSER_MAX_BYTES = 1024 * 1024;
 /** Alias expansions allowed (weighted by what each alias expands to): stops "billion laughs". */
 const MAX_ALIASES = 1000;
 export const DEFAULT_TIMEOUT_MS = 10 * 60_000;
@@ -42,9 +51,45 @@ export function loadPlan(file: string = DEFAULT_PLAN): Plan {
   return parsePlan(text, abs);
 }
 
-/** Parses and validates plan text; `file` only labels messages and resolves nothing. */
+/**
+ * Parses and validates plan text; `file` only labels messages and resolves nothing. The text's
+ * nesting is checked before any parser sees it (plan-guard.ts), and a parser that still runs
+ * out of stack is a plan error, never a crash.
+ */
 export function parsePlan(text: string, file: string): Plan {
-  return parseFast(text, file) ?? parseYaml(text, file);
+  const scan = scanPlanText(text);
+  if (scan.at) {
+    throw new PlanError([{ file, ...scan.at, message: `the plan nests deeper than ${MAX_PLAN_DEPTH} levels (a plan needs about 6); refused before parsing` }]);
+  }
+  try {
+    // A large YAML plan is read once, with positions kept for its problems, if any.
+    if (text.length > FULL_PARSER_MAX_BYTES && !/^\s*\{/.test(text)) return parseLarge(text, file);
+    return parseFast(text, file, scan) ?? (text.length <= FULL_PARSER_MAX_BYTES ? parseYaml(text, file) : parseLarge(text, file));
+  } catch (e) {
+    if (e instanceof RangeError) throw new PlanError([{ file, message: `the plan cannot be read: it nests too deeply (${e.message})` }]);
+    throw e;
+  }
+}
+
+/** A large plan with a problem: located from js-yaml's node positions instead of the full parser. */
+function parseLarge(text: string, file: string): Plan {
+  const spans = new YamlSpans();
+  let raw: unknown;
+  try {
+    raw = loadYamlFast(text, { schema: CORE_SCHEMA, json: false, listener: spans.listener });
+  } catch (e) {
+    const m = (e as { mark?: { line: number; column: number }; reason?: string }).mark;
+    const reason = (e as { reason?: string }).reason ?? (e as Error).message;
+    throw new PlanError([{ file, ...(m ? { line: m.line + 1, col: m.column + 1 } : {}), message: `YAML syntax error: ${reason}` }]);
+  }
+  // Aliases need the full parser's expansion limit ("billion laughs"), whatever the size.
+  if (hasSharedNodes(raw)) return parseYaml(text, file);
+  const loc = spans.locator(text, file, raw);
+  const parsed = planSchema.safeParse(raw);
+  const problems: PlanProblem[] = parsed.success ? [] : parsed.error.issues.flatMap((i) => describeIssue(i, loc, raw));
+  problems.push(...checkPlan(raw, loc));
+  if (problems.length || !parsed.success) throw new PlanError(inFileOrder(problems));
+  return normalise(parsed.data, file);
 }
 
 /**
@@ -54,13 +99,17 @@ export function parsePlan(text: string, file: string): Plan {
  * (or anything unusual: aliases, custom tags, duplicate keys) is read again through `yaml` for
  * its messages. (In JSON a repeated key is last-wins, as in JSON.parse.)
  */
-function parseFast(text: string, file: string): Plan | undefined {
+function parseFast(text: string, file: string, scan: TextScan): Plan | undefined {
   let raw: unknown;
+  const json = /^\s*\{/.test(text);
   try {
-    raw = /^\s*\{/.test(text) ? JSON.parse(text) : loadYamlFast(text, { schema: CORE_SCHEMA, json: false });
+    raw = json ? JSON.parse(text) : loadYamlFast(text, { schema: CORE_SCHEMA, json: false });
   } catch {
     return undefined;
   }
+  // JSON.parse keeps the last of repeated keys without a word: fewer keys than the text holds
+  // means a repeated one, which the slower readers report with its place.
+  if (json && countKeys(raw) !== scan.jsonKeys) return undefined;
   if (hasSharedNodes(raw)) return undefined;
   const parsed = planSchema.safeParse(raw);
   if (!parsed.success || agentChecksFail(raw, file) || checkPlan(raw, { at: (_p, message) => ({ file, message }), lineOf: () => undefined }).length) return undefined;
@@ -91,6 +140,8 @@ export function parseYaml(text: string, file: string): Plan {
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const loc = new Locator(doc, lines, file);
   if (doc.errors.length) throw new PlanError(syntaxProblems(doc, text, loc));
+  const tags = unknownTags(doc, loc);
+  if (tags.length) throw new PlanError(tags);
   let raw: unknown;
   try {
     raw = doc.toJS({ maxAliasCount: MAX_ALIASES });
@@ -105,6 +156,23 @@ export function parseYaml(text: string, file: string): Plan {
   return normalise(parsed.data, file);
 }
 
+/** The tags a plan may carry: YAML's core types. Anything else (`!!js/function`, `!foo`) is refused, not read as text. */
+const CORE_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`));
+
+function unknownTags(doc: ReturnType<ReturnType<typeof yamlReader>['parseDocument']>, loc: Locator): PlanProblem[] {
+  const out: PlanProblem[] = [];
+  const { visit } = yamlReader();
+  visit(doc, (_key, node, path) => {
+    const tag = (node as { tag?: string }).tag;
+    const range = (node as { range?: [number, number, number] }).range;
+    if (!tag || CORE_TAGS.has(tag) || !range) return;
+    const shown = tag.startsWith('tag:yaml.org,2002:') ? `!!${tag.slice('tag:yaml.org,2002:'.length)}` : tag;
+    out.push(loc.atOffset(range[0], `unknown YAML tag '${shown}': a plan holds plain values only (strings, numbers, booleans, lists, mappings)`));
+    void path;
+  });
+  return out;
+}
+
 /** Problems as they appear in the file (whole-file ones first), so the list reads top to bottom. */
 function inFileOrder(problems: PlanProblem[]): PlanProblem[] {
   return problems
@@ -114,16 +182,16 @@ function inFileOrder(problems: PlanProblem[]): PlanProblem[] {
 }
 
 function normalise(raw: RawPlan, file: string): Plan {
-  const agents = (raw.agents ?? DEFAULT_AGENTS).map((a) => ({ name: a.name, quad: a.quad, roles: a.roles ?? [], ...('cli' in a && a.cli !== undefined && { cli: a.cli }) }));
+  const agents = (raw.agents ?? GENERIC_AGENTS).map((a) => ({ name: a.name, quad: a.quad, roles: a.roles ?? [], ...('cli' in a && a.cli !== undefined && { cli: a.cli }) }));
   // Agents without a quads list: the quads are 1..the highest one they name.
   const highest = Math.max(1, ...agents.map((a) => a.quad));
-  const quads = raw.quads ?? quadNames(DEFAULT_QUADS, raw.agents ? highest : DEFAULT_QUADS.length);
+  const quads = raw.quads ?? quadNames([], raw.agents ? highest : GENERIC_QUADS);
   const defTimeout = parseDuration(raw.defaults?.timeout) ?? DEFAULT_TIMEOUT_MS;
   const defRetries = raw.defaults?.retries ?? 0;
   const tasks: TaskDef[] = raw.tasks.map((t, index) => ({
     id: t.id,
     title: t.title ?? t.id,
-    needs: t.needs ?? [],
+    needs: typeof t.needs === 'string' ? [t.needs] : t.needs ?? [],
     ...(t.role !== undefined && { role: t.role }),
     ...(t.run !== undefined && { run: t.run }),
     ...(t.agent && { agent: agentSpec(t, raw, agents, file) }),
@@ -134,7 +202,9 @@ function normalise(raw: RawPlan, file: string): Plan {
     pty: t.pty ?? false,
     index,
     ...(t.estimate !== undefined && { estimateMs: parseDuration(t.estimate)! }),
+    ...((t.workspace ?? raw.workspace) === 'worktree' && { workspace: 'worktree' as const }),
   }));
+  const git = gitSettings(raw, tasks);
   return {
     version: 1,
     name: raw.name,
@@ -145,8 +215,43 @@ function normalise(raw: RawPlan, file: string): Plan {
     tasks,
     keepAliveIntervalMs: parseDuration(raw.keep_alive?.interval) ?? DEFAULT_KEEPALIVE_MS,
     ...(raw.alert_command !== undefined && { alertCommand: raw.alert_command }),
+    ...(git && { git }),
     ...(raw.agent_presets && { agentPresets: agentPresets(raw) }),
     ...(raw.budget?.tokens !== undefined && { budgetTokens: raw.budget.tokens }),
     file,
   };
+}
+
+/** Worktree mode's settings, only when some task runs in a worktree. */
+function gitSettings(raw: RawPlan, tasks: TaskDef[]): GitSettings | undefined {
+  if (!tasks.some((t) => t.workspace === 'worktree')) return undefined;
+  const g = raw.git === 'init' ? { init: true } : raw.git;
+  return {
+    init: g?.init ?? false,
+    integration: raw.integration ?? defaultIntegration(raw.name),
+    author: (g?.author !== undefined && parseIdentity(g.author)) || DEFAULT_IDENTITY,
+  };
+}
+
+/**
+ * A problem with worktree mode found when a run starts (the workdir is no repository), placed
+ * on the `workspace: worktree` that asks for it: the plan's own, else the first task's.
+ */
+export function workspaceProblem(file: string, message: string): PlanProblem {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return { file, message };
+  }
+  const { LineCounter, parseDocument } = yamlReader();
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines });
+  const tasks = doc.getIn(['tasks']) as { items?: unknown[] } | undefined;
+  let path: (string | number)[] = ['workspace'];
+  if (doc.getIn(['workspace']) !== 'worktree') {
+    const i = (tasks?.items ?? []).findIndex((_t, k) => doc.getIn(['tasks', k, 'workspace']) === 'worktree');
+    if (i >= 0) path = ['tasks', i, 'workspace'];
+  }
+  return new Locator(doc, lines, file).at(path, message);
 }

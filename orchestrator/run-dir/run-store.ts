@@ -2,16 +2,16 @@
  * Opening a run's state store the way every process of the run does: transactions' events go
  * to logs/events.jsonl (machine-readable) and, as one human line each, to logs/orchestrator.log.
  */
-import { appendFileSync } from 'node:fs';
 import { formatEvent } from '../core/text/event-line.js';
 import type { RunEvent } from '../../state/events.js';
 import { FileStateStore, type StoreOptions } from '../../state/store.js';
+import { appendPrivate } from '../../state/private-file.js';
 import type { RunPaths } from './paths.js';
 
 /** Appends the human lines of `events` to orchestrator.log. */
 export function logEvents(paths: RunPaths, events: readonly RunEvent[]): void {
   const lines = events.map((e) => formatEvent(e, { fullTime: true })).filter((l): l is string => !!l);
-  if (lines.length) appendFileSync(paths.orchestratorLog, lines.join('\n') + '\n', { mode: 0o600 });
+  if (lines.length) appendPrivate(paths.orchestratorLog, lines.join('\n') + '\n');
 }
 
 export function runStoreOptions(paths: RunPaths): StoreOptions {
@@ -20,7 +20,7 @@ export function runStoreOptions(paths: RunPaths): StoreOptions {
 
 /** Events that change no state (a task's process actually started) are appended outside the lock. */
 export function appendEvent(paths: RunPaths, e: RunEvent): void {
-  appendFileSync(paths.events, JSON.stringify(e) + '\n', { mode: 0o600 });
+  appendPrivate(paths.events, JSON.stringify(e) + '\n');
   logEvents(paths, [e]);
 }
 

@@ -20,7 +20,7 @@ export class ChildSupervisor implements GroupSupervisor {
   private dead = new Map<number, number>();
   private adoptWatch?: NodeJS.Timeout;
 
-  constructor(private runDir: string, private onExit: (quad: number) => void = () => undefined, private stdio: 'ignore' | 'inherit' = 'ignore') {}
+  constructor(private runDir: string, private onExit: (quad: number, code?: number) => void = () => undefined, private stdio: 'ignore' | 'inherit' = 'ignore') {}
 
   adopt(quad: number, pid: number): void {
     this.children.delete(quad);
@@ -82,7 +82,7 @@ export class ChildSupervisor implements GroupSupervisor {
     this.dead.delete(quad);
     const child = spawnWorker(this.runDir, quad, this.stdio);
     this.children.set(quad, child);
-    child.once('exit', () => this.onExit(quad));
+    child.once('exit', (code) => this.onExit(quad, code ?? undefined));
     child.once('error', () => this.onExit(quad));
     return child.pid;
   }

@@ -21,7 +21,7 @@ import { recoverState } from '../../state/recover.js';
 import type { GroupState, State } from '../../state/schema.js';
 import type { FileStateStore } from '../../state/store.js';
 import { systemClock, type Clock, type ClockTimer } from '../../workers/os/clock.js';
-import { signalGroup } from '../../workers/os/process-groups.js';
+import { killOwnedGroups } from '../../workers/os/process-tree.js';
 
 /** How the monitor reaches worker groups: child processes, adopted pids or tmux panes. */
 export interface GroupSupervisor {
@@ -227,7 +227,7 @@ export class KeepAlive {
     const what = describeFailure(health, age);
     const decision = decideRestart({ restarts: g.restarts, lastRestartAt: g.lastRestartAt }, this.lastHealthy.get(quad) ?? g.heartbeatAt ?? 0);
     const orphans = await this.tx((d) => groupFailed(d, this.o.ctx, quad, health, decision, pid, what));
-    for (const pgid of orphans) signalGroup(pgid, 'SIGKILL');
+    killOwnedGroups(orphans);
     // Attempts whose process group was not recorded yet (or a verify step) are found by their
     // environment; after the requeue, so that recovery does not wait for the scan.
     await this.o.supervisor.sweep?.(quad, this.agentsOf(quad));

@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../run-dir/paths.js';
-import { cmdline, descendants, endProcesses, findByEnv, pidAlive, readProcTable, type Proc, type ProcTable } from '../../workers/os/process-tree.js';
+import { cmdline, descendants, endProcesses, findByEnv, pidAlive, readProc, readProcTable, type Proc, type ProcTable } from '../../workers/os/process-tree.js';
 
 /** The workers' lean entry (same arguments as `orchestrator worker`; its name ends in cli.js). */
 export const WORKER_JS = join(PACKAGE_ROOT, 'dist', 'bin', 'worker-cli.js');
@@ -14,6 +14,27 @@ export const WORKER_NODE_FLAGS = ['--max-semi-space-size=2'];
 
 /** Set for every worker (and so every task) of a run: lets the monitor find a dead group's leftovers. */
 export const RUN_DIR_ENV = 'ORCHESTRATOR_RUN_DIR';
+/**
+ * Set for a worker by the process that started it (`pid:start`): the group leaves when its
+ * supervisor is gone for good (worker-group.ts), instead of running on unsupervised.
+ */
+export const SUPERVISOR_ENV = 'ORCHESTRATOR_SUPERVISOR';
+
+/**
+ * How a worker group says the disk refused its state writes (full, read-only): the run stops
+ * instead of restarting it (a restart could not write either).
+ */
+export const DISK_FULL_EXIT = 3;
+export const DISK_READONLY_EXIT = 4;
+
+export function supervisorMark(): string {
+  return `${process.pid}:${readProc(process.pid, 0)?.start ?? 0}`;
+}
+
+export function parseSupervisor(v: string | undefined): { pid: number; start: number } | undefined {
+  const m = /^(\d+):(\d+)$/.exec(v ?? '');
+  return m ? { pid: Number(m[1]), start: Number(m[2]) } : undefined;
+}
 
 /** Node's arguments for a worker group; `plain` for a child process (a tmux pane gets the grid view). */
 export function workerArgs(runDir: string, quad: number, plain = true): string[] {
@@ -36,7 +57,7 @@ export function isRunWorker(pid: number, runDir: string, quad: number): boolean 
 export function spawnWorker(runDir: string, quad: number, stdio: 'ignore' | 'inherit' = 'ignore'): ChildProcess {
   return spawn(process.execPath, workerArgs(runDir, quad), {
     stdio: ['ignore', stdio, 'inherit'],
-    env: { ...process.env, [RUN_DIR_ENV]: runDir },
+    env: { ...process.env, [RUN_DIR_ENV]: runDir, [SUPERVISOR_ENV]: supervisorMark() },
   });
 }
 

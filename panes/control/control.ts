@@ -21,6 +21,7 @@ import { runStore } from '../../orchestrator/run-dir/run-store.js';
 import { EventTail } from '../../state/event-tail.js';
 import type { State } from '../../state/schema.js';
 import type { FileStateStore } from '../../state/store.js';
+import { commandName } from '../../orchestrator/run-dir/command-name.js';
 import { PlainStatusView, type ControlView } from './control-view.js';
 import { formatEvent } from '../../orchestrator/core/text/event-line.js';
 import { readRecord } from '../tmux/tmux-session-record.js';
@@ -90,7 +91,7 @@ export async function controlMain(o: ControlOptions): Promise<number> {
       over = true;
       keepAlive.stop();
       clearInterval(refresher);
-      view.summary(s, summaryLines(s, plan, paths, '`orchestrator launch`'));
+      view.summary(s, summaryLines(s, plan, paths, commandName('launch')));
       if (!process.stdout.isTTY) void leave(exitCodeFor(s));
     }
   };

@@ -41,12 +41,20 @@ export const quadRole = (quad: number) => `quad-${quad}`;
 export const CONTROL_ROLE = 'control';
 
 export function quadTitle(q: QuadDef): string {
-  return `Quad ${q.id} · ${q.name}`;
+  // A generic name (a plan without quads) is not repeated: "Quad 1", not "Quad 1 · Quad 1".
+  return q.name === `Quad ${q.id}` ? q.name : `Quad ${q.id} · ${q.name}`;
 }
 
-/** tmux expands `#` in titles and formats; a literal one is written `##`. */
-export function tmuxLiteral(s: string): string {
-  return s.replace(/#/g, '##');
+export { startDirArgs, tmuxLiteral } from './tmux.js';
+import { tmuxLiteral } from './tmux.js';
+
+/**
+ * The title and role of a pane, aimed at its id. Never at tmux's "current pane": launched from
+ * inside tmux (the same server or another), that is the caller's own pane, which would be
+ * renamed and tagged as a quad (and the real quad then looks missing to the control pane).
+ */
+export function labelCommands(paneId: string, p: { title: string; role: string }): string[][] {
+  return [['select-pane', '-t', paneId, '-T', tmuxLiteral(p.title)], ['set-option', '-p', '-t', paneId, ROLE_OPTION, p.role]];
 }
 
 /** A quad pane runs the workers' lean entry, as `run` does (the full CLI costs each pane 0.1 s and 7 MB). */

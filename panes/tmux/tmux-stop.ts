@@ -10,9 +10,10 @@ import { transact } from '../../orchestrator/core/run/draft.js';
 import { runStopped } from '../../orchestrator/core/run/group-transitions.js';
 import { runStore } from '../../orchestrator/run-dir/run-store.js';
 import { FileStateStore } from '../../state/store.js';
-import { descendants, endProcesses, groupRunning, readProcTable, signalProcess, stillRunning, type Proc } from '../../workers/os/process-tree.js';
+import { descendants, endProcesses, groupIsOurs, readProcTable, signalProcess, stillRunning, type Proc } from '../../workers/os/process-tree.js';
 import { runPaths } from '../../orchestrator/run-dir/paths.js';
-import { runTaskProcs } from '../../orchestrator/supervisors/worker-process.js';
+import { runProcesses } from '../../orchestrator/supervisors/run-processes.js';
+import type { GroupRef } from '../../orchestrator/core/run/group-ref.js';
 import { RUN_DIR_OPTION } from './layout.js';
 import { readRecord, removeRecord } from './tmux-session-record.js';
 import { Tmux } from './tmux.js';
@@ -41,13 +42,13 @@ export async function stopTarget(o: StopOptions): Promise<Tmux> {
   return runDir === o.paths.runDir ? byId : tmux;
 }
 
-/** Task process groups the run's state says are running (they outlive a SIGKILLed worker). */
-async function runningTaskGroups(paths: RunPaths): Promise<number[]> {
+/** Task process groups the run's state says are running (they outlive a SIGKILLed worker), with their leaders' start times. */
+async function runningTaskGroups(paths: RunPaths): Promise<GroupRef[]> {
   if (!FileStateStore.exists(paths.stateDir)) return [];
   const store = runStore(paths);
   try {
     await store.open();
-    return Object.values(store.read().tasks).flatMap((t) => (t.status === 'running' && t.pgid ? [t.pgid] : []));
+    return Object.values(store.read().tasks).flatMap((t) => (t.status === 'running' && t.pgid ? [{ pgid: t.pgid, start: t.pgidStart }] : []));
   } catch {
     return [];
   } finally {
@@ -89,16 +90,20 @@ export async function stopMain(opts: StopOptions): Promise<number> {
   const sameSession = !!rec && rec.session === tmux.session && (rec.socket ?? undefined) === tmux.socket;
   const recorded = sameSession && rec ? rec.procs.filter(stillRunning).map((p) => p.pid) : [];
   const table = readProcTable();
-  // Task processes of this run whose worker died before the state knew their group (only when
-  // the run dir's record names this session: a single-terminal run there is not ours).
-  const strays = !sameSession ? [] : runTaskProcs(o.paths.runDir, table).map((p) => p.pid);
-  const roots = [...new Set([...panePids, ...recorded, ...strays])];
+  // Every process of this run, tmux or not: a single-terminal run, its workers left alone by
+  // a SIGKILLed `run`, tasks whose worker died, daemonised grandchildren (run-processes.ts).
+  const runProcs = runProcesses(o.paths, table);
+  const roots = [...new Set([...panePids, ...recorded, ...runProcs.map((p) => p.pid)])];
   const procs: Proc[] = descendants(roots, table).filter((p) => !p.zombie);
-  const ours = hadSession || sameSession;
-  const pgids = ours ? (await runningTaskGroups(o.paths)).filter((g) => groupRunning(g, table)) : [];
+  const ours = hadSession || sameSession || runProcs.length > 0;
+  // Only groups whose recorded leader still lives (same start time): a reused id is not ours.
+  const pgids = ours ? (await runningTaskGroups(o.paths)).filter(groupIsOurs).map((g) => g.pgid) : [];
 
   if (hadSession) await tmux.killSession();
   else for (const pid of recorded) signalProcess(pid, 'SIGTERM');
+  // Supervisors first (so nothing is restarted), then workers (they hand their tasks back);
+  // tasks are ended by their workers, or after the grace.
+  for (const kind of ['supervisor', 'worker'] as const) for (const p of runProcs) if (p.kind === kind && stillRunning(p)) signalProcess(p.pid, 'SIGTERM');
   const res = await endProcesses(procs, { graceMs: o.graceMs ?? 4000, pgids });
   if (ours) await recordStop(o.paths).catch((e) => say(`note: could not record the stop in the run state: ${(e as Error).message}`));
   if (ours) removeRecord(o.paths);
@@ -107,7 +112,8 @@ export async function stopMain(opts: StopOptions): Promise<number> {
     say(`no tmux session '${tmux.session}'${tmux.socket ? ` on socket ${tmux.socket}` : ''} is running, and no process of it is left`);
     return 0;
   }
-  say(`stopped${hadSession ? ` tmux session '${tmux.session}'` : ' the leftovers of the session'}: ${procs.length} processes ended${res.forced ? ` (${res.forced} did not stop in time and were killed)` : ''}`);
+  const what = hadSession ? ` tmux session '${tmux.session}'` : sameSession ? ' the leftovers of the session' : ` the run in ${o.paths.runDir}`;
+  say(`stopped${what}: ${procs.length} processes ended${res.forced ? ` (${res.forced} did not stop in time and were killed)` : ''}`);
   if (res.survivors.length) {
     say(`warning: still running: ${res.survivors.map((p) => p.pid).join(', ')}`);
     return 1;

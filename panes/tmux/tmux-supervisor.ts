@@ -12,7 +12,7 @@ import type { QuadDef } from '../../orchestrator/core/plan/plan-types.js';
 import type { RunPaths } from '../../orchestrator/run-dir/paths.js';
 import { endStrayTasks } from '../../orchestrator/supervisors/worker-process.js';
 import { descendants, endProcesses, pidAlive } from '../../workers/os/process-tree.js';
-import { MAIN_WINDOW, paneEnvArgs, ROLE_OPTION, quadRole, quadTitle, tmuxLiteral, workerArgv, type CommandContext } from './layout.js';
+import { labelCommands, MAIN_WINDOW, paneEnvArgs, quadRole, quadTitle, startDirArgs, workerArgv, type CommandContext } from './layout.js';
 import { addRecordedProcs, recordedProc } from './tmux-session-record.js';
 import type { PaneInfo, Tmux } from './tmux.js';
 
@@ -76,11 +76,11 @@ export class TmuxSupervisor implements GroupSupervisor {
       const q = this.quads.find((x) => x.id === quad) ?? { id: quad, name: `Quad ${quad}` };
       const win = this.tmux.target(MAIN_WINDOW);
       await this.tmux.chain([
-        ['split-window', '-d', '-t', win, '-c', this.cmd.runDir, '-P', '-F', '#{pane_id}', ...paneEnvArgs(this.cmd.runDir), ...argv],
+        ['split-window', '-d', '-t', win, ...startDirArgs(this.cmd.runDir), '-P', '-F', '#{pane_id}', ...paneEnvArgs(this.cmd.runDir), ...argv],
         ['select-layout', '-t', win, 'tiled'],
       ]).then(async (out) => {
         const id = out.trim().split('\n')[0]!;
-        await this.tmux.chain([['select-pane', '-t', id, '-T', tmuxLiteral(quadTitle(q))], ['set-option', '-p', '-t', id, ROLE_OPTION, quadRole(quad)]]);
+        await this.tmux.chain(labelCommands(id, { title: quadTitle(q), role: quadRole(quad) }));
       });
     }
     await this.refresh();

@@ -7,6 +7,24 @@
 import { execa } from 'execa';
 import { UsageError } from '../../orchestrator/core/errors.js';
 
+/**
+ * tmux expands formats (`#{…}`, `#[…]`, and `#(…)`, which runs a shell command) in titles and
+ * in start directories; plan text and paths are written with every `#` doubled, which tmux
+ * reads as a literal `#`. (Commands, `-e` values and option values are not expanded.)
+ */
+export function tmuxLiteral(s: string): string {
+  return s.replace(/#/g, '##');
+}
+
+/**
+ * `-c DIR` for new-session, split-window, new-window, respawn-pane: the directory as a literal.
+ * Here tmux keeps a run of `#` before `[` as it is (a style is left for drawing), so only the
+ * other runs are doubled.
+ */
+export function startDirArgs(dir: string): string[] {
+  return ['-c', dir.replace(/#+(?![#[])/g, (m) => m + m)];
+}
+
 export const DEFAULT_SESSION = 'orchestrator';
 /** tmux 3.1: pane options (`set -p`) and commands given as argv. */
 export const MIN_TMUX = [3, 1] as const;
@@ -142,10 +160,22 @@ export class Tmux {
 
   /** Runs one tmux command (or a `;`-chained list) and returns its stdout. */
   async run(args: string[]): Promise<string> {
-    const r = await execa('tmux', [...this.serverArgs, ...args], { reject: false, stdin: 'ignore', timeout: 15_000 });
+    const r = await execa('tmux', [...this.serverArgs, ...args], { reject: false, stdin: 'ignore', timeout: 15_000, env: this.commandEnv(), extendEnv: false });
     if (notInstalled(r)) throw new UsageError(INSTALL_HINT);
     if (r.exitCode !== 0) throw new TmuxError(args, String(r.stderr), r.exitCode);
     return String(r.stdout);
+  }
+
+  /**
+   * The environment of a tmux command: without TMUX_PANE (tmux would take the caller's pane as
+   * the current one), and without TMUX when a socket is named (the caller's server is not ours).
+   * With no socket, TMUX stays: launched from inside tmux, the session goes on that server.
+   */
+  commandEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+    const out = { ...env };
+    delete out.TMUX_PANE;
+    if (this.socket) delete out.TMUX;
+    return out;
   }
 
   /** Runs several commands in one tmux invocation: they execute back to back in the server. */
@@ -207,7 +237,7 @@ export class Tmux {
 
   /** Restarts a pane's command in place (the pane keeps its id, title and position). */
   async respawn(pane: string, argv: string[], o: { cwd?: string; env?: string[] } = {}): Promise<void> {
-    await this.run(['respawn-pane', '-k', '-t', pane, ...(o.cwd ? ['-c', o.cwd] : []), ...(o.env ?? []), ...argv]);
+    await this.run(['respawn-pane', '-k', '-t', pane, ...(o.cwd ? startDirArgs(o.cwd) : []), ...(o.env ?? []), ...argv]);
   }
 
   async killSession(): Promise<boolean> {

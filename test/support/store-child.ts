@@ -6,8 +6,12 @@
  *   write-loop DIR [COMPACT_BYTES]             increment forever (to be SIGKILLed at a random moment)
  *   lock-race DIR                              per "go" line on stdin: acquire the lock, hold it 5 ms,
  *                                              release, print the held interval as JSON [from, to]
+ *   stall-tx DIR FLAG                          one increment whose body says "in-tx" and then spins
+ *                                              (holding the lock) until the file FLAG exists; prints
+ *                                              "committed N" or "refused: <first line of the error>"
  * It prints "ready" once the store is open and "done" when finished.
  */
+import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { FileStateStore } from '../../state/store.js';
 import { increment } from './counter.js';
@@ -37,6 +41,20 @@ async function main(): Promise<void> {
     await store.open();
     say('ready');
     for (;;) await store.transaction(increment(`pid${process.pid}`));
+  } else if (mode === 'stall-tx') {
+    const store = new FileStateStore(dir);
+    await store.open();
+    const inc = increment(`stalled${process.pid}`);
+    try {
+      const n = await store.transaction((s) => {
+        say('in-tx');
+        while (!existsSync(args[0]!)); // the test stops this process here, holding the lock
+        return inc(s);
+      });
+      say(`committed ${n}`);
+    } catch (e) {
+      say(`refused: ${(e as Error).message.split('\n')[0]}`);
+    }
   } else if (mode === 'lock-race') {
     const lock = new FileStateStore(dir).lock;
     const now = () => performance.timeOrigin + performance.now(); // comparable across processes

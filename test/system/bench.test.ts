@@ -4,13 +4,16 @@
  * The full benchmark (`npm run bench`) is not part of the test run.
  */
 import { expect } from 'chai';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadPlan } from '../../orchestrator/run-dir/load-plan.js';
 import { parsePlan } from '../../orchestrator/run-dir/load-plan.js';
 import { makefileText, planText } from '../../bench/emit.js';
 import { dag1000s, dag200, longpole200, noopChain, noopFlat, seed20 } from '../../bench/generators.js';
-import { makeVersion } from '../../bench/measure.js';
+import { hookCpu, makeVersion } from '../../bench/measure.js';
+import { cpuColumns } from '../../bench/table.js';
+import { BusyLoops } from '../../bench/load.js';
+import { kindOf } from '../../bench/proc-sampler.js';
 import { benchWorkload, parseArgs } from '../../bench/run.js';
 import { dispatchOverheads, innerMakespan, median, overheadPerTask, percentile, ratio, summarise, type Sample } from '../../bench/stats.js';
 import { checkTargets } from '../../bench/targets.js';
@@ -129,6 +132,22 @@ describe('bench: lower bound and arithmetic (pure)', () => {
     expect(by('dag200 makespan').skipped).to.match(/not run/);
     expect(by('dispatch overhead p99')).to.include({ met: false, value: 30 });
     expect(by('recovery')).to.include({ met: true });
+    const cpu = checkTargets({ 'noop1000-flat': { ...base, cpuMsPerTask: 1.2, peakOwnPssMB: 130 } });
+    const byC = (prefix: string) => cpu.find((c) => c.target.startsWith(prefix))!;
+    expect(byC('noop1000-flat orchestrator CPU')).to.include({ met: true, value: 1.2 });
+    expect(byC('noop10000-flat orchestrator CPU').skipped).to.match(/not run/);
+    expect(byC('peak PSS of the orchestrator\'s processes at 1 000')).to.include({ met: false, value: 130 });
+    expect(checkTargets({}, undefined, 2).some((c) => c.target.includes('(--load 2)'))).to.equal(true);
+  });
+
+  it('runs busy loops beside a workload and ends them by pid', async () => {
+    const loops = new BusyLoops(2).start();
+    const pids = loops.pids;
+    expect(pids).to.have.length(2);
+    expect(pids.every((p) => existsSync(`/proc/${p}`))).to.equal(true);
+    await loops.stop();
+    const gone = (p: number) => !existsSync(`/proc/${p}`) || /\) Z /.test(readFileSync(`/proc/${p}/stat`, 'utf8'));
+    expect(pids.every(gone)).to.equal(true);
   });
 
   it('reads /proc stat lines whose command name has spaces and parentheses, and walks a process tree', () => {
@@ -141,7 +160,44 @@ describe('bench: lower bound and arithmetic (pure)', () => {
     expect(descendants([99], table)).to.deep.equal([]);
   });
 
+  it('splits CPU per process kind: run, each group, the rest together', () => {
+    const o = (byKind: Record<string, number>): Sample => ({ tool: 'orchestrator', wallMs: 1, makespanMs: 1, ok: true, peakTreeRssMB: 1, peakOwnRssMB: 1, peakOwnPssMB: 1, cpuS: Object.values(byKind).reduce((a, b) => a + b, 0), cpuByKindS: byKind });
+    const s = summarise([o({ run: 0.2, q1: 0.4, q2: 0.3, q3: 0.3 }), o({ run: 0.4, q1: 0.6, q2: 0.5, q3: 0.5, 'keep-alive': 0.1 }), o({ run: 0.3, q1: 0.5, q2: 0.4, q3: 0.4 })], [], 100, 0);
+    expect(s.cpuMsPerTask).to.be.closeTo(16, 1e-9); // median total 1.6 s over 100 tasks
+    expect(s.cpuMsPerTaskByKind.run).to.be.closeTo(3, 1e-9);
+    expect(s.cpuMsPerTaskByKind.q1).to.be.closeTo(5, 1e-9);
+    expect(s.cpuMsPerTaskByKind['keep-alive']).to.equal(0); // median of 0, 1, 0
+    expect(cpuColumns(s.cpuMsPerTaskByKind).map((v) => Math.round(v * 10) / 10)).to.deep.equal([3, 5, 4, 4, 0]);
+    expect(cpuColumns({ run: 1 }).slice(1).every(Number.isNaN)).to.equal(true);
+  });
+
+  it('sums the CPU hook reports of a run per kind', () => {
+    const d = tempDir('orch-bench-cpu-');
+    try {
+      const rec = (pid: number, kind: string, userUs: number, systemUs: number) => writeFileSync(join(d, `${pid}.json`), JSON.stringify({ pid, kind, userUs, systemUs }));
+      rec(1, 'run', 100_000, 50_000);
+      rec(2, 'q1', 200_000, 0);
+      rec(3, 'q1', 0, 100_000); // the group restarted
+      const c = hookCpu(d, new Map([[1, { kind: 'run', cpuS: 9 }], [4, { kind: 'q2', cpuS: 0.2 }]]));
+      expect(c.unreported).to.equal(1); // pid 4 was killed before it could report: its sampled CPU
+      expect(c.total).to.be.closeTo(0.65, 1e-9);
+      expect(kindOf(['/usr/bin/node', '--max-semi-space-size=2', '/x/dist/workers/worker-cli.js', 'worker', '--quad', '2', '--run-dir', '/r'])).to.equal('q2');
+      expect(kindOf(['node', '/x/dist/bin/cli.js', 'run', 'plan.json'])).to.equal('run');
+      expect(kindOf(['node', '/x/dist/bin/cli.js', 'keep-alive', '--run-dir', '/r'])).to.equal('keep-alive');
+      expect(Object.keys(c.byKind).sort()).to.deep.equal(['q1', 'q2', 'run']);
+      expect(c.byKind.q2).to.be.closeTo(0.2, 1e-9);
+      expect(c.byKind.run).to.be.closeTo(0.15, 1e-9);
+      expect(c.byKind.q1).to.be.closeTo(0.3, 1e-9);
+    } finally {
+      removeDir(d);
+    }
+  });
+
   it('parses its options', () => {
+    expect(parseArgs(['--load', '2'])).to.include({ load: 2, smoke: false });
+    const smoke = parseArgs(['--smoke']);
+    expect(smoke).to.include({ smoke: true, pairs: 1, recovery: false });
+    expect(smoke.only).to.deep.equal(['seed20', 'noop100-flat']);
     const a = parseArgs(['--quick', '--pairs', '5', '--only', 'seed20,recovery', '--no-make']);
     expect(a).to.include({ quick: true, pairs: 5, make: false, recovery: true });
     expect(a.only).to.deep.equal(['seed20', 'recovery']);
@@ -161,7 +217,8 @@ describe('bench: smoke workload through the whole harness (real processes)', fun
     if (!makeVersion()) throw new Error('GNU make is required by the benchmark (apt-get install make)');
     const w: Workload = { name: 'smoke10', about: '10 tasks', tasks: Array.from({ length: 10 }, (_, i) => task(`t${i}`, i % 2 ? 50 : 0, i >= 5 ? [`t${i - 5}`] : [])) };
     const lines: string[] = [];
-    const r = await benchWorkload(w, dir, { pairs: 1, make: true, keep: true, log: (l) => lines.push(l) });
+    // One busy loop beside both tools (--load 1), ended by pid when the workload is done.
+    const r = await benchWorkload(w, dir, { pairs: 1, make: true, keep: true, load: 1, log: (l) => lines.push(l) });
     expect(r.orchestrator).to.have.length(1);
     expect(r.make).to.have.length(1);
     const [o] = r.orchestrator;
@@ -170,6 +227,10 @@ describe('bench: smoke workload through the whole harness (real processes)', fun
     expect(o!.makespanMs).to.be.above(0);
     expect(o!.wallMs).to.be.at.least(o!.makespanMs);
     expect(o!.cpuS).to.be.above(0);
+    // CPU per process kind: the run process and its three worker groups each reported at exit.
+    expect(Object.keys(o!.cpuByKindS ?? {}).sort()).to.deep.equal(['q1', 'q2', 'q3', 'run']);
+    expect(Object.values(o!.cpuByKindS!).reduce((a, b) => a + b, 0)).to.be.closeTo(o!.cpuS!, 1e-9);
+    expect(r.summary.cpuMsPerTask).to.be.closeTo((1000 * o!.cpuS!) / 10, 1e-9);
     expect(o!.peakOwnRssMB).to.be.above(10);
     expect(Number.isFinite(o!.dispatchP50), 'dispatch p50 is a measured number').to.equal(true);
     expect(o!.dispatchP50).to.be.at.least(0);

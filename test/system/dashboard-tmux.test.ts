@@ -82,7 +82,7 @@ describe('dashboard in a real terminal (tmux, private server)', function () {
   it('shows a finished run at 120×40 under TERM=tmux-256color, follows outside changes, survives 80×24, q exits', async () => {
     const run = dir();
     // Tasks long enough for their bars to carry their ids on the timeline.
-    const r = await cli(['run', writePlan(run, tasks('sleep 0.4')), '--run-dir', run]);
+    const r = await cli(['run', writePlan(run, tasks('sleep 0.4'), { agents: DEFAULT_AGENTS }), '--run-dir', run]);
     expect(r.exitCode, r.stdout + r.stderr).to.equal(1);
     // The same essentials as text, for scripts; the dashboard itself refuses a non-terminal.
     const st = await cli(['status', '--run-dir', run]);
@@ -128,7 +128,7 @@ describe('dashboard in a real terminal (tmux, private server)', function () {
     const run = dir();
     const pid = await startDashboard('live', run, 'screen', 100, 30);
     await screenWith('live', 'the waiting message', (t) => t.includes('No run in') && t.includes('Waiting for one'));
-    const worker = cliProcess(['run', writePlan(run, tasks('sleep 1.5')), '--run-dir', run]);
+    const worker = cliProcess(['run', writePlan(run, tasks('sleep 1.5'), { agents: DEFAULT_AGENTS }), '--run-dir', run]);
     await screenWith('live', 'a running agent', (t) => allAgents(t) && / running +T00\d/.test(t));
     expect((await worker).exitCode).to.equal(1);
     await screenWith('live', 'the finished run', (t) => t.includes('4/6 done') && t.includes('finished'));

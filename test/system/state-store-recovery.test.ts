@@ -5,7 +5,7 @@
  * generation and keeps the damaged file aside. Real runs of the built CLI (npx tsc -p . first).
  */
 import { expect } from 'chai';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StateError } from '../../state/errors.js';
 import { journalName } from '../../state/journal.js';
@@ -113,6 +113,63 @@ describe('state store: damaged files and `state recover` (CLI)', function () {
     // What was lost were the last transitions: the run reads again, from an earlier point.
     const after = await status(dir);
     expect(after.tasks.map((t) => t.id).sort()).to.deep.equal(['a', 'b', 'c']);
+  });
+
+  /** The journal of generation 0 as lines (the run above never compacts). */
+  const journalLines = () => readFileSync(join(stateDir, journalName(0)), 'utf8').split('\n').filter(Boolean);
+
+  it('one garbage line in the middle: recover keeps every valid transaction after it and says what it dropped', async () => {
+    const journal = join(stateDir, journalName(0));
+    const lines = journalLines();
+    const k = Math.floor(lines.length / 2);
+    const at = Buffer.byteLength(lines.slice(0, k).join('\n') + '\n');
+    writeFileSync(journal, [...lines.slice(0, k), 'garbage from outside', ...lines.slice(k)].join('\n') + '\n');
+    const out = await refusedThenRecovered(journalName(0));
+    expect(out).to.contain(`+ ${lines.length} journal entries → sequence ${lines.length}`);
+    expect(out).to.contain(`kept ${lines.length} entries of ${journal} (sequence 1..${lines.length})`);
+    expect(out).to.match(new RegExp(`dropped 21 bytes of ${journal} at byte ${at}: unreadable`));
+    expect(out).to.contain('1 journal lines (21 bytes) dropped in all');
+    const after = await status(dir);
+    expect(brief(after)).to.deep.equal(brief(before));
+    expect(after.counts).to.deep.equal(before.counts);
+  });
+
+  it('two writers interleaved (sequence 1..k, k+2, k+3, k+1, ...): status refuses, recover repairs, never "healthy"', async () => {
+    const journal = join(stateDir, journalName(0));
+    const lines = journalLines();
+    const k = 2;
+    // What a second holder (or compactor) writing from a diverged copy leaves: two lines ahead of sequence.
+    writeFileSync(journal, [...lines.slice(0, k), lines[k + 1], lines[k + 2], ...lines.slice(k)].join('\n') + '\n');
+    const st = await cli(['status', '--run-dir', dir]);
+    expect(st.exitCode).to.equal(2);
+    expect(st.stderr).to.match(new RegExp(`skips from sequence ${k} to ${k + 2} at byte \\d+`));
+    const out = await refusedThenRecovered(journalName(0));
+    expect(out).to.not.match(/healthy/);
+    expect(out).to.contain(`+ ${lines.length} journal entries → sequence ${lines.length}`);
+    expect(out).to.contain(`(sequence ${k + 2}): skips from sequence ${k} to ${k + 2}`);
+    expect(out).to.contain(`(sequence ${k + 3}): skips from sequence ${k} to ${k + 3}`);
+    expect(brief(await status(dir))).to.deep.equal(brief(before));
+    const again = await cli(['state', 'recover', '--run-dir', dir]);
+    expect(again.stdout).to.match(/healthy/);
+  });
+
+  it('a deleted state.json: status and run refuse and point to recover, run leaves the journal alone; recover restores it', async () => {
+    const journal = join(stateDir, journalName(0));
+    const bytes = readFileSync(journal);
+    unlinkSync(join(stateDir, 'state.json'));
+    const st = await cli(['status', '--run-dir', dir]);
+    expect(st.exitCode).to.equal(2);
+    expect(st.stderr).to.match(/^state error: the state file .*state\.json is missing, but journal\.0\.jsonl, state\.json\.prev of a run are there/);
+    expect(st.stderr).to.contain(HINT);
+    const run = await cli(['run', join(dir, 'plan.yaml'), '--run-dir', dir, '--agents', '2', '--quads', '1']);
+    expect(run.exitCode, run.stdout).to.equal(2);
+    expect(run.stderr).to.contain(HINT);
+    expect(readFileSync(journal).equals(bytes), 'run must not truncate the journal').to.equal(true);
+    const rec = await cli(['state', 'recover', '--run-dir', dir]);
+    expect(rec.exitCode, rec.stderr).to.equal(0);
+    expect(rec.stdout).to.match(/recovered from state\.json\.prev/);
+    const after = await status(dir);
+    expect(brief(after)).to.deep.equal(brief(before));
   });
 
   it('recover on a healthy state changes nothing', async () => {

@@ -116,7 +116,7 @@ describe('quad terminal: launch (real tmux, private socket)', function () {
     writeFileSync(plan, 'version: 1\nname: idle\nworkdir: work\ntasks:\n  - { id: s1, run: "sleep 60" }\n');
     expect((await launch(plan, '--size', '80x24')).exitCode).to.equal(0);
     const q1 = (await server.panes()).find((p) => p.role === 'quad-1')!;
-    const sepAt = (t: string) => t.split('\n').find((l) => l.includes('Core-Setup'))?.indexOf('│') ?? -1;
+    const sepAt = (t: string) => t.split('\n').find((l) => l.includes('Agent-01'))?.indexOf('│') ?? -1;
     const small = await waitFor('the 80×24 grid', async () => {
       const t = await server.capture(q1.id);
       return sepAt(t) > 0 ? t : undefined;
@@ -127,7 +127,7 @@ describe('quad terminal: launch (real tmux, private socket)', function () {
       const t = await server.capture(q1.id);
       return sepAt(t) > 40 ? t : undefined;
     }, 30_000, 200);
-    expect(big).to.include('Voice-Synthesis-Agent');
+    expect(big).to.include('Agent-02');
   });
 
   it('refuses a second launch of the same session with the documented message', async () => {

@@ -7,7 +7,7 @@ import { FILL, renderGantt } from '../../panes/dashboard/view/gantt-text.js';
 import { planLayout, type Layout } from '../../panes/dashboard/model/layout.js';
 import { blessedTerminal, preferUnicodeLines } from '../../panes/dashboard/view/terminal.js';
 import type { Timeline } from '../../panes/dashboard/model/timeline.js';
-import type { AgentRow } from '../../panes/dashboard/model/view-model.js';
+import { fitRows, type AgentRow } from '../../panes/dashboard/model/view-model.js';
 import { agentCells, agentColumns, taskCell } from '../../panes/dashboard/view/view-text.js';
 
 const names = (l: Layout) => l.panels.map((p) => p.name).sort();
@@ -34,6 +34,20 @@ describe('dashboard layout and text (pure)', () => {
     const table = l.panels.find((p) => p.name === 'table')!;
     expect(table.rowSpan).to.equal(16); // 12 agents + header + borders: every agent visible
     checkTiling(l);
+  });
+
+  it('gives a short pane (the control pane of an 80×24 session, 40×12) to the agents, not the gauge', () => {
+    const l = planLayout({ width: 40, height: 12, agents: 12, gpu: false });
+    expect(names(l)).to.deep.equal(['table']);
+    expect(l.panels[0]!.rowSpan - 4, 'agent rows visible').to.equal(7);
+    checkTiling(l);
+  });
+
+  it('puts the busy agents first when the table cannot show every row', () => {
+    const row = (name: string, quad: number, state: AgentRow['state']) => ({ name, quad, state }) as AgentRow;
+    const rows = [row('a', 1, 'idle'), row('b', 1, 'idle'), row('c', 2, 'running'), row('d', 3, 'idle'), row('e', 3, 'retrying')];
+    expect(fitRows(rows, 5).map((r) => r.name)).to.deep.equal(['a', 'b', 'c', 'd', 'e']);
+    expect(fitRows(rows, 3).map((r) => r.name)).to.deep.equal(['c', 'e', 'a', 'b', 'd']);
   });
 
   it('shows everything at 120×40 and 200×60, the GPU panel only when a GPU answered', () => {

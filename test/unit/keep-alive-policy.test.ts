@@ -90,7 +90,7 @@ describe('keep-alive transitions (pure)', () => {
       heartbeat(d, 2, 22, ['B']);
       claimFor(d, ctx, 1, ['A']);
       claimFor(d, ctx, 2, ['B']);
-      started(d, 'x', d.task('x')!.fence!, 4242);
+      started(d, 'x', d.task('x')!.fence!, { pgid: 4242, start: 1 });
     }).s;
     return { ctx, s };
   }

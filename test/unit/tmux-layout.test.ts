@@ -4,8 +4,8 @@
  */
 import { expect } from 'chai';
 import { DEFAULT_AGENTS, DEFAULT_QUADS, quadNames } from '../../orchestrator/core/plan/default-agents.js';
-import { CONTROL_ROLE, paneSpecs, parseSize, quadTitle, tiledPaneSize, tiledShape, tmuxLiteral } from '../../panes/tmux/layout.js';
-import { buildCommands } from '../../panes/tmux/launch.js';
+import { CONTROL_ROLE, labelCommands, paneSpecs, parseSize, quadTitle, tiledPaneSize, tiledShape, tmuxLiteral } from '../../panes/tmux/layout.js';
+import { buildSteps } from '../../panes/tmux/launch.js';
 import { WORKER_JS } from '../../orchestrator/supervisors/worker-process.js';
 import { cellLines, gridShape, renderGrid, shortName, type AgentCell } from '../../panes/quad/quad-grid.js';
 import { parsePaneLine, PANE_FORMAT, Tmux } from '../../panes/tmux/tmux.js';
@@ -27,7 +27,7 @@ describe('quad terminal layout (pure)', () => {
     expect(specs[3]!.argv.slice(2)).to.deep.equal(['control', '--run-dir', '/runs/r1', '--session', 'orchestrator']);
     expect(paneSpecs(DEFAULT_QUADS, { ...ctx, socket: 'priv' })[3]!.argv.slice(-2)).to.deep.equal(['--socket', 'priv']);
     expect(paneSpecs(quadNames(DEFAULT_QUADS, 2), ctx).map((s) => s.title)).to.deep.equal(['Quad 1 · Core Build', 'Quad 2 · Services', 'Control']);
-    expect(quadTitle({ id: 5, name: 'Quad 5' })).to.equal('Quad 5 · Quad 5');
+    expect(quadTitle({ id: 5, name: 'Quad 5' })).to.equal('Quad 5'); // a generic name is not repeated
     expect(tmuxLiteral('a#b')).to.equal('a##b');
   });
 
@@ -47,18 +47,27 @@ describe('quad terminal layout (pure)', () => {
     for (const bad of ['80', 'x24', '10x2', 'axb', '80x24x1']) expect(parseSize(bad), bad).to.equal(undefined);
   });
 
-  it('builds the session with session- and window-scoped options only, commands given directly', () => {
+  it('builds the session with session- and window-scoped options only, every command aimed at its target', () => {
     const t = new Tmux({ socket: 'priv', session: 'orchestrator' });
-    const cmds = buildCommands(t, paneSpecs(DEFAULT_QUADS, ctx), { runDir: '/runs/r1', logFile: '/runs/r1/logs/orchestrator.log', width: 80, height: 24 });
+    const steps = buildSteps(t, paneSpecs(DEFAULT_QUADS, ctx), { runDir: '/runs/r1', logFile: '/runs/r1/logs/orchestrator.log', width: 80, height: 24 });
+    const cmds = [...steps.flatMap((s) => s.commands), ...steps.flatMap((s) => (s.pane ? labelCommands('%7', s.pane) : []))];
     expect(cmds[0]!.slice(0, 10)).to.deep.equal(['new-session', '-d', '-s', 'orchestrator', '-n', 'quads', '-x', '80', '-y', '24']);
     expect(cmds[1]).to.deep.equal(['set-option', '-w', '-t', '=orchestrator:quads', 'remain-on-exit', 'on']);
     for (const c of cmds) {
       expect(c, c.join(' ')).to.not.include('-g');
       expect(['bind-key', 'send-keys', 'set-environment', 'source-file']).to.not.include(c[0]);
-      if (c[0] === 'set-option') expect(c.includes('-t') || c.includes('-p'), c.join(' ')).to.equal(true);
+      // Inside tmux, a command without -t acts on the caller's own pane.
+      if (c[0] !== 'new-session') expect(c, c.join(' ')).to.include('-t');
     }
+    expect(steps.filter((s) => s.pane).map((s) => s.pane!.role)).to.deep.equal(['quad-1', 'quad-2', 'quad-3', 'control']);
     expect(cmds.filter((c) => c[0] === 'split-window')).to.have.length(3);
     expect(cmds.some((c) => c[0] === 'new-window' && c.includes('logs') && c.includes('tail'))).to.equal(true);
+  });
+
+  it('runs tmux without TMUX_PANE, and without TMUX when a socket is named', () => {
+    const env = { TMUX: '/tmp/tmux-0/default,1,0', TMUX_PANE: '%3', HOME: '/h' };
+    expect(new Tmux({ socket: 'priv' }).commandEnv(env)).to.deep.equal({ HOME: '/h' });
+    expect(new Tmux({}).commandEnv(env)).to.deep.equal({ TMUX: '/tmp/tmux-0/default,1,0', HOME: '/h' });
   });
 
   it('reads list-panes and /proc/PID/stat lines', () => {

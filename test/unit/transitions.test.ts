@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { stringify } from 'yaml';
 import { buildContext } from '../../orchestrator/core/graph/context.js';
 import { Draft } from '../../orchestrator/core/run/draft.js';
-import { groupStopped, initialState, retryTask } from '../../orchestrator/core/run/lifecycle.js';
+import { groupStopped, initialState, retryTask, setPaused } from '../../orchestrator/core/run/lifecycle.js';
 import { runStopped } from '../../orchestrator/core/run/group-transitions.js';
 import { parsePlan } from '../../orchestrator/run-dir/load-plan.js';
 import { taskHashes } from '../../orchestrator/core/plan/task-hash.js';
@@ -87,6 +87,15 @@ describe('transitions (pure)', () => {
     expect(s.tasks.d!.reason).to.match(/needs c/);
     expect(s.meta.status).to.equal('finished');
     expect(last.d.events.map((e) => e.type)).to.include.members(['failed', 'blocked', 'run-finished']);
+  });
+
+  it('a paused run that finishes is finished, not paused', () => {
+    const { ctx, state } = setup([{ id: 'x', run: 'true' }]);
+    let { s } = step(state, 2000, (d) => claimFor(d, ctx, 1, ['A']));
+    s = step(s, 2100, (d) => setPaused(d, true)).s;
+    expect(s.meta.paused).to.equal(true);
+    s = step(s, 2200, (d) => finish(d, ctx, ok('x', 'A', 1))).s;
+    expect(s.meta).to.include({ status: 'finished', paused: false });
   });
 
   it('rejects a result carrying a stale fencing token', () => {

@@ -171,6 +171,31 @@ export function groupRunning(pgid: number, table: ProcTable = readProcTable()): 
   return false;
 }
 
+/** The start time of a live process (to record with its pid or process group); undefined when gone or unknown. */
+export function startTimeOf(pid: number): number | undefined {
+  const p = readProc(pid, 0);
+  return p && !p.zombie && p.start ? p.start : undefined;
+}
+
+/**
+ * Whether process group `g` is provably the one recorded: its leader is alive, still leads
+ * that group, and has the recorded start time. Without a recorded start time (an old state)
+ * or without /proc nothing is provable, and the answer is no.
+ */
+export function groupIsOurs(g: { pgid: number; start?: number }): boolean {
+  if (!g.start || g.pgid <= 1 || !HAS_PROC) return false;
+  const leader = readProc(g.pgid, 0);
+  return !!leader && !leader.zombie && leader.pgid === g.pgid && leader.start === g.start;
+}
+
+/** SIGKILLs the recorded groups that are provably still ours (see groupIsOurs); returns those signalled. */
+export function killOwnedGroups(groups: readonly { pgid: number; start?: number }[]): number[] {
+  const own = process.pid;
+  const out: number[] = [];
+  for (const g of groups) if (g.pgid !== own && groupIsOurs(g) && signalGroup(g.pgid, 'SIGKILL')) out.push(g.pgid);
+  return out;
+}
+
 /** Signals one process; nothing when it is gone already. */
 export function signalProcess(pid: number, signal: NodeJS.Signals): void {
   try {

@@ -22,6 +22,9 @@ export const DEFAULT_AGENTS: AgentDef[] = [
   { name: 'Monitor-Agent', quad: 3, roles: ['monitor'] },
 ];
 
+/** A plan without `agents:` gets 12 plainly named agents (Agent-01..12) in 3 quads, no roles. */
+export const GENERIC_QUADS = 3;
+
 /**
  * Agents for a run with `count` agents over `quads` groups: the plan's agents first (in order),
  * then generated names, spread over the quads in contiguous blocks as the seed does (0-3, 4-7, 8-11).
@@ -44,3 +47,5 @@ export function quadNames(base: QuadDef[], quads: number): QuadDef[] {
 export function agentsOfQuad(agents: readonly AgentDef[], quad: number): string[] {
   return agents.filter((a) => a.quad === quad).map((a) => a.name);
 }
+
+export const GENERIC_AGENTS: AgentDef[] = distributeAgents([], 12, GENERIC_QUADS);

@@ -7,10 +7,13 @@
 import type { PlanProblem } from '../errors.js';
 import { buildGraph, findCycles } from '../graph/graph.js';
 import type { Locator as FullLocator } from './plan-locate.js';
-import { DEFAULT_AGENTS } from './default-agents.js';
+import { GENERIC_AGENTS } from './default-agents.js';
 import { parseDuration } from '../text/duration.js';
 import { suggest } from './suggest.js';
 import { INTERVAL_MAX_MS, INTERVAL_MIN_MS } from '../supervision/health.js';
+import { checkLimits } from './plan-limits.js';
+import { branchNameProblem } from '../workspace/names.js';
+import { parseIdentity } from '../workspace/commit-message.js';
 
 export const MAX_QUADS = 8;
 
@@ -27,16 +30,18 @@ export function checkPlan(raw: unknown, loc: Locator): PlanProblem[] {
   const problems: PlanProblem[] = [];
   checkTasks(raw, loc, problems);
   checkAgents(raw, loc, problems);
+  checkLimits(raw, loc, problems);
   const interval = isObj(raw.keep_alive) ? parseDuration(raw.keep_alive.interval) : undefined;
   if (interval !== undefined && (interval < INTERVAL_MIN_MS || interval > INTERVAL_MAX_MS)) {
     problems.push(loc.at(['keep_alive', 'interval'], 'must be between 200ms and 10s'));
   }
+  checkGit(raw, loc, problems);
   return problems;
 }
 
 function checkTasks(raw: Obj, loc: Locator, problems: PlanProblem[]): void {
   // Tasks whose id is a string; the schema reports the others.
-  const tasks = list(raw.tasks).flatMap((t, i) => (isObj(t) && typeof t.id === 'string' ? [{ id: t.id, needs: list(t.needs), i }] : []));
+  const tasks = list(raw.tasks).flatMap((t, i) => (isObj(t) && typeof t.id === 'string' ? [{ id: t.id, needs: typeof t.needs === 'string' ? [t.needs] : list(t.needs), i }] : []));
   const first = new Map<string, number>();
   let graphOk = tasks.length === list(raw.tasks).length;
   for (const t of tasks) {
@@ -109,9 +114,20 @@ function checkAgents(raw: Obj, loc: Locator, problems: PlanProblem[]): void {
   if (!quadList) return;
   if (raw.agents === undefined) {
     // Quads listed without agents: the default twelve must fit them.
-    const missing = [...new Set(DEFAULT_AGENTS.map((a) => a.quad))].filter((q) => !quadIds.has(q));
+    const missing = [...new Set(GENERIC_AGENTS.map((a) => a.quad))].filter((q) => !quadIds.has(q));
     if (missing.length) problems.push(loc.at(['quads'], `the default agents use quads 1-3 but ${known}: list the plan's agents too`));
-    DEFAULT_AGENTS.forEach((a) => used.add(a.quad));
+    GENERIC_AGENTS.forEach((a) => used.add(a.quad));
   }
   if (quadsKnown) for (const q of quadIds) if (!used.has(q)) problems.push(loc.at(['quads'], `quad ${q} has no agents`));
+}
+
+/** Worktree mode's plan keys: a valid integration branch name, an author as `Name <email>`. */
+function checkGit(raw: Obj, loc: Locator, problems: PlanProblem[]): void {
+  if (typeof raw.integration === 'string') {
+    const why = branchNameProblem(raw.integration);
+    if (why) problems.push(loc.at(['integration'], `not a usable branch name: ${why}`));
+  }
+  if (isObj(raw.git) && typeof raw.git.author === 'string' && !parseIdentity(raw.git.author)) {
+    problems.push(loc.at(['git', 'author'], "expected 'Name <email>'"));
+  }
 }

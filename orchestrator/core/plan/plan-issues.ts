@@ -66,20 +66,24 @@ function valueAt(raw: unknown, path: Path): unknown {
   return v;
 }
 
+const ALIASES: Record<string, string> = { depends_on: 'needs', dependencies: 'needs', deps: 'needs', depends: 'needs', command: 'run', cmd: 'run', script: 'run', steps: 'tasks', jobs: 'tasks' };
+
 /** zod's own wording starts like this; messages written in plan-schema.ts are used as they are. */
 const isDefault = (message: string) => message.startsWith('Invalid input') || message.startsWith('Too ');
 
 /** One schema issue as plan problems (several for several unknown keys). */
-export function describeIssue(issue: $ZodIssue, loc: Locator, raw: unknown): PlanProblem[] {
+export function describeIssue(issue: $ZodIssue, loc: Pick<Locator, 'at'>, raw: unknown): PlanProblem[] {
   const path = issue.path;
   const actual = valueAt(raw, path);
   const got = (msg: string) => (actual !== null && typeof actual === 'object' ? msg : `${msg}, got ${typeName(actual)}`);
   const wrongType = issue.code === 'invalid_type' || issue.code === 'invalid_union';
+  if (path.length === 1 && path[0] === 'version' && actual === undefined) return [loc.at(path, "missing 'version: 1' (the first line of every plan)")];
   if (wrongType && actual === undefined && path.length) return [loc.at(path, `missing required field '${String(path[path.length - 1])}'`)];
   switch (issue.code) {
     case 'unrecognized_keys':
       return issue.keys.map((k) => {
-        const hint = suggest(k, keysFor(path));
+        // Other tools' words for the same field (GitHub Actions, Compose, Make).
+        const hint = ALIASES[k] ?? suggest(k, keysFor(path));
         return loc.at([...path, k], `unknown field '${k}'${hint ? ` (did you mean '${hint}'?)` : ''}`, true);
       });
     case 'invalid_type':

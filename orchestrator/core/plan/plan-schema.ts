@@ -16,6 +16,8 @@ const command = z.union(
   { error: 'expected a command: a string (run by /bin/sh -c) or a list of strings (argv)' },
 );
 
+const workspace = z.enum(['shared', 'worktree'], { error: "expected 'shared' (every task in the workdir) or 'worktree' (each task in its own git worktree)" });
+
 const wholeNumber = z.number().int('must be a whole number');
 const nonNegInt = wholeNumber.min(0, 'must be 0 or more');
 
@@ -48,7 +50,8 @@ export const taskSchema = z.strictObject({
   id: z.string().regex(TASK_ID, 'must match [A-Za-z][A-Za-z0-9_.-]*'),
   title: z.string().optional(),
   description: z.string().optional(),
-  needs: z.array(z.string()).optional(),
+  // One dependency may be written as a plain string, as GitHub Actions allows (needs: build).
+  needs: z.union([z.string(), z.array(z.string())], { error: 'expected a task id or a list of task ids' }).optional(),
   role: z.string().optional(),
   run: command.optional(),
   agent: agentTaskSchema.optional(),
@@ -58,6 +61,7 @@ export const taskSchema = z.strictObject({
   retries: nonNegInt.max(100, 'must be at most 100').optional(),
   pty: z.boolean().optional(),
   estimate: duration.optional(),
+  workspace: workspace.optional(),
 });
 
 export const agentSchema = z.strictObject({
@@ -85,6 +89,14 @@ export const planSchema = z.strictObject({
     .optional(),
   keep_alive: z.strictObject({ interval: duration.optional() }).optional(),
   alert_command: command.optional(),
+  workspace: workspace.optional(),
+  integration: z.string().optional(),
+  git: z
+    .union([
+      z.literal('init'),
+      z.strictObject({ init: z.boolean().optional(), author: z.string().optional() }),
+    ], { error: "expected 'init' or a mapping { init: true, author: 'Name <email>' }" })
+    .optional(),
   agent_presets: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'preset names are simple words'), presetSchema).optional(),
   budget: z.strictObject({ tokens: wholeNumber.min(1, 'must be 1 or more').optional() }).optional(),
   tasks: z.array(taskSchema).min(1, 'the plan has no tasks: list at least one'),
@@ -104,4 +116,5 @@ export const KNOWN_KEYS = {
   stall: ['idle', 'tool', 'after_result'],
   budget: ['tokens', 'wall'],
   keep_alive: ['interval'],
+  git: ['init', 'author'],
 };

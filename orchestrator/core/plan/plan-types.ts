@@ -34,6 +34,19 @@ export interface TaskDef {
   index: number;
   /** Expected duration when the plan gives one (benchmarks, estimates); learned durations win. */
   estimateMs?: number;
+  /** Set when the task runs in its own git worktree (absent: the shared workdir). */
+  workspace?: 'worktree';
+}
+
+/** Worktree mode's settings, present when some task runs in a worktree. */
+export interface GitSettings {
+  /** The workdir is made a repository of its own (with an initial commit) when it is not one. */
+  init: boolean;
+  /** The branch every task's work is merged into. */
+  integration: string;
+  author: { name: string; email: string };
+  /** Resolved when a run is prepared (run-setup): the checkout's top and the workdir inside it. */
+  repo?: { top: string; workdirRel: string };
 }
 
 export interface Plan {
@@ -47,6 +60,7 @@ export interface Plan {
   tasks: TaskDef[];
   keepAliveIntervalMs: number;
   alertCommand?: Command;
+  git?: GitSettings;
   agentPresets?: Record<string, AgentPreset>;
   /** Token budget of the whole run (agent tasks). */
   budgetTokens?: number;

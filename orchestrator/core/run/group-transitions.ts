@@ -6,6 +6,7 @@
 import type { RunContext } from '../graph/context.js';
 import type { Draft } from './draft.js';
 import type { Health } from '../supervision/health.js';
+import type { GroupRef } from './group-ref.js';
 import { groupStopped, interruptRun } from './lifecycle.js';
 import type { RestartDecision } from '../supervision/restart-policy.js';
 import { expireLeases } from './transitions.js';
@@ -25,7 +26,7 @@ export function describeFailure(health: Failure, heartbeatAgeMs?: number): strin
  * lost its worker too often fails for good), its agents are dead, and the alerts say what
  * happens next. Returns the process groups of the orphaned attempts, to be ended.
  */
-export function groupFailed(d: Draft, ctx: RunContext, quad: number, health: Failure, decision: RestartDecision, pid: number | undefined, what: string): number[] {
+export function groupFailed(d: Draft, ctx: RunContext, quad: number, health: Failure, decision: RestartDecision, pid: number | undefined, what: string): GroupRef[] {
   const orphans = expireLeases(d, ctx, new Set([quad]));
   for (const name of d.agentNames()) {
     const a = d.agent(name)!;
@@ -82,12 +83,15 @@ export function noGroupLeft(d: Draft, ctx: RunContext): boolean {
 }
 
 /**
- * The run was stopped from outside (`orchestrator stop`, the tmux session killed): every group
- * still on the books is stopped, its running tasks handed back without counting against them
- * (a worker that could not do it itself loses nothing), and the run is interrupted.
+ * The run was stopped (Ctrl-C, SIGTERM, SIGHUP, `orchestrator stop`, the tmux session killed)
+ * and its workers are gone: every group still on the books is stopped, its running tasks handed
+ * back without counting against them (a worker that could not do it itself loses nothing), and
+ * the run is interrupted. Idempotent; nothing changes for a finished run.
  */
 export function runStopped(d: Draft): void {
-  if (d.meta.status !== 'running') return;
+  // An interrupted run may still have groups and tasks on the books as running (a worker that
+  // was killed before it could hand its tasks back): they are settled all the same.
+  if (d.meta.status === 'finished') return;
   for (const g of Object.values(d.base.groups)) {
     if (TERMINAL_GROUP.has(g.status)) continue;
     groupStopped(d, g.quad, d.agentNames().filter((n) => d.agent(n)!.quad === g.quad), 'stopped');

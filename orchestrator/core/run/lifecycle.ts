@@ -8,6 +8,7 @@ import type { AgentState, GroupState, State, TaskState } from '../../../state/sc
 import type { RunContext } from '../graph/context.js';
 import type { Draft } from './draft.js';
 import { downstream } from '../graph/graph.js';
+import type { GroupRef } from './group-ref.js';
 import { checkFinished, expireLeases, heartbeat, promote } from './transitions.js';
 
 /** Durations of tasks that finished in an earlier state: better estimates for priorities. */
@@ -72,7 +73,7 @@ export function groupStopped(d: Draft, quad: number, agents: readonly string[], 
     if (!a) continue;
     const t = a.task ? d.task(a.task) : undefined;
     if (t?.status === 'running' && t.agent === name) {
-      d.setTask({ ...t, status: 'ready', attempts: Math.max(0, t.attempts - 1), readyAt: d.now, agent: undefined, leaseUntil: undefined, pgid: undefined, reason: 'interrupted' });
+      d.setTask({ ...t, status: 'ready', attempts: Math.max(0, t.attempts - 1), readyAt: d.now, agent: undefined, leaseUntil: undefined, pgid: undefined, pgidStart: undefined, reason: 'interrupted' });
       d.event({ type: 'requeued', task: t.id, agent: name, reason: 'interrupted' });
     }
     d.setAgent({ ...a, status: why === 'finished' ? 'done' : 'idle', task: undefined, since: d.now });
@@ -83,10 +84,10 @@ export function groupStopped(d: Draft, quad: number, agents: readonly string[], 
 }
 
 /** Ctrl-C / SIGTERM of the whole run. */
-export function interruptRun(d: Draft): void {
+export function interruptRun(d: Draft, reason?: string): void {
   if (d.meta.status !== 'running') return;
-  d.setMeta({ status: 'interrupted', finishedAt: d.now });
-  d.event({ type: 'run-interrupted' });
+  d.setMeta({ status: 'interrupted', finishedAt: d.now, paused: false });
+  d.event({ type: 'run-interrupted', ...(reason ? { reason } : {}) });
 }
 
 /** `orchestrator retry ID`: a failed task is ready again and its blocked dependents pending. */
@@ -94,7 +95,7 @@ export function retryTask(d: Draft, ctx: RunContext, id: string): string[] {
   const t = d.task(id);
   if (!t) throw new Error(`no task ${id} in this run`);
   if (t.status !== 'failed') throw new Error(`task ${id} is ${t.status}, not failed; only failed tasks can be retried`);
-  d.setTask({ ...t, status: 'pending', attempts: 0, lost: 0, reason: undefined, exitCode: undefined, signal: undefined, notBefore: undefined });
+  d.setTask({ ...t, status: 'pending', attempts: 0, lost: 0, reason: undefined, exitCode: undefined, signal: undefined, notBefore: undefined, commit: undefined, merge: undefined });
   d.event({ type: 'task-reset', task: id });
   const g = ctx.graph;
   const otherFailed = d.taskIds().filter((o) => o !== id && d.task(o)!.status === 'failed').map((o) => g.index.get(o)!);
@@ -123,7 +124,7 @@ export function setPaused(d: Draft, paused: boolean): void {
  * A group process (re)starts: whatever an earlier incarnation of it was running is requeued
  * (returned: the orphaned process groups to end), its agents are idle, its heartbeat fresh.
  */
-export function groupStarted(d: Draft, ctx: RunContext, quad: number, pid: number, agents: readonly string[]): number[] {
+export function groupStarted(d: Draft, ctx: RunContext, quad: number, pid: number, agents: readonly string[]): GroupRef[] {
   const orphans = expireLeases(d, ctx, new Set([quad]));
   heartbeat(d, quad, pid, agents);
   for (const name of agents) {

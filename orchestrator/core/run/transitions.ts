@@ -5,6 +5,7 @@
  */
 import type { TaskState } from '../../../state/schema.js';
 import { priorityOf, type RunContext } from '../graph/context.js';
+import type { GroupRef } from './group-ref.js';
 import type { Draft } from './draft.js';
 import { candidates, roleCounts, schedule, type IdleAgent, type ReadyTask } from './scheduler.js';
 import { agentHeld, freeAttempts } from './agent-holds.js';
@@ -28,18 +29,32 @@ export interface Claim {
   agent: string;
   attempt: number;
   fence: number;
+  /** The run the claim was made in: a result reported into another run's state is stale. */
+  run: string;
 }
 
 export interface Report {
   task: string;
   agent: string;
   fence: number;
+  /** The claim's run (Claim.run); a state replaced meanwhile (reset, --fresh) refuses the result. */
+  run?: string;
   ok: boolean;
   exitCode?: number | null;
   signal?: string | null;
   durationMs: number;
   tail?: string[];
   reason?: string;
+  /** Worktree mode: what became of the task's work in git. */
+  git?: GitReport;
+}
+
+export interface GitReport {
+  branch: string;
+  commit?: string;
+  merge?: string;
+  /** The merge conflicted: the tasks whose merged work it collides with (`reason` says where). */
+  conflictWith?: string[];
 }
 
 
@@ -90,6 +105,28 @@ export function readyNow(d: Draft, ctx: RunContext): ReadyTask[] {
   return out;
 }
 
+/**
+ * Idle agents in the order the scheduler should prefer them: the least loaded quad first,
+ * round-robin (its 1st idle agent, then the next quad's 1st, ...). With fewer ready tasks than
+ * agents, the work spreads over the worker groups instead of filling quad 1 (a 9-task plan ran
+ * entirely on quad 1 before). Stable within a quad: plan order.
+ */
+function spreadAcrossQuads(d: Draft, idle: IdleAgent[]): IdleAgent[] {
+  const busy = new Map<number, number>();
+  for (const name of d.agentNames()) {
+    const a = d.agent(name)!;
+    if (a.status !== 'idle') busy.set(a.quad, (busy.get(a.quad) ?? 0) + 1);
+  }
+  const seen = new Map<number, number>();
+  const keyed = idle.map((a, i) => {
+    const q = d.agent(a.name)!.quad;
+    const rank = seen.get(q) ?? 0;
+    seen.set(q, rank + 1);
+    return { a, load: (busy.get(q) ?? 0) + rank, q, i };
+  });
+  return keyed.sort((x, y) => x.load - y.load || x.q - y.q || x.i - y.i).map((k) => k.a);
+}
+
 /** Claims the tasks the scheduler gives to `mine` (idle agents of the calling group). */
 export function claimFor(d: Draft, ctx: RunContext, quad: number, mine: readonly string[]): Claim[] {
   if (d.meta.paused || d.meta.status !== 'running') return [];
@@ -105,7 +142,8 @@ export function claimFor(d: Draft, ctx: RunContext, quad: number, mine: readonly
   const claims: Claim[] = [];
   if (!idle.some((a) => mine.includes(a.name))) return claims;
   const ready = readyNow(d, ctx);
-  for (const { task, agent } of schedule(candidates(ready, idle), idle, roleCounts(ready))) {
+  const spread = spreadAcrossQuads(d, idle);
+  for (const { task, agent } of schedule(candidates(ready, spread), spread, roleCounts(ready))) {
     if (!mine.includes(agent)) continue;
     const t = d.task(task)!;
     const a = d.agent(agent)!;
@@ -114,19 +152,22 @@ export function claimFor(d: Draft, ctx: RunContext, quad: number, mine: readonly
     d.setMeta({ fence });
     d.setTask({
       ...t, status: 'running', agent, quad, fence, attempts: attempt, leaseUntil: d.now + LEASE_MS,
-      claimedAt: d.now, startedAt: d.now, finishedAt: undefined, notBefore: undefined, pgid: undefined, reason: undefined,
+      claimedAt: d.now, startedAt: d.now, finishedAt: undefined, notBefore: undefined, pgid: undefined, pgidStart: undefined, reason: undefined,
     });
     d.setAgent({ ...a, status: attempt > 1 ? 'retrying' : 'running', task, since: d.now });
     d.event({ type: 'claimed', task, agent, quad, attempt, fence, readyAt: Math.max(t.readyAt ?? 0, t.notBefore ?? 0), freeAt: a.since });
-    claims.push({ task, agent, attempt, fence });
+    claims.push({ task, agent, attempt, fence, run: d.meta.runId });
   }
   return claims;
 }
 
-/** Records the pid of a running attempt's process group (for orphan cleanup). */
-export function started(d: Draft, task: string, fence: number, pgid: number | undefined): void {
+/**
+ * Records a running attempt's process group (for orphan cleanup) with its leader's start time:
+ * a group is signalled later only while that same leader lives (a reused id is not ours).
+ */
+export function started(d: Draft, task: string, fence: number, group: GroupRef | undefined): void {
   const t = d.task(task);
-  if (t?.status === 'running' && t.fence === fence && pgid) d.setTask({ ...t, pgid });
+  if (t?.status === 'running' && t.fence === fence && group?.pgid) d.setTask({ ...t, pgid: group.pgid, pgidStart: group.start });
 }
 
 /** Records a result; one reported with a stale fencing token is rejected. Returns whether it counted. */
@@ -134,22 +175,32 @@ export function finish(d: Draft, ctx: RunContext, r: Report): boolean {
   const t = d.task(r.task);
   const a = d.agent(r.agent);
   if (a && a.task === r.task) d.setAgent({ ...a, status: 'idle', task: undefined, since: d.now, done: a.done + (r.ok ? 1 : 0) });
-  if (!t || t.status !== 'running' || t.fence !== r.fence) {
-    d.event({ type: 'stale-result-rejected', task: r.task, agent: r.agent, fence: r.fence, reason: `current fence ${t?.fence ?? 'none'}, status ${t?.status ?? 'unknown'}` });
+  const otherRun = r.run !== undefined && r.run !== d.meta.runId;
+  if (!t || t.status !== 'running' || t.fence !== r.fence || otherRun) {
+    const why = otherRun ? `claimed in run ${r.run}, this is run ${d.meta.runId}` : `current fence ${t?.fence ?? 'none'}, status ${t?.status ?? 'unknown'}`;
+    d.event({ type: 'stale-result-rejected', task: r.task, agent: r.agent, fence: r.fence, reason: why });
     return false;
   }
   const base: TaskState = {
-    ...t, leaseUntil: undefined, pgid: undefined, finishedAt: d.now, durationMs: r.durationMs,
+    ...t, leaseUntil: undefined, pgid: undefined, pgidStart: undefined, finishedAt: d.now, durationMs: r.durationMs,
     exitCode: r.exitCode, signal: r.signal, tail: r.tail, reason: r.reason,
   };
   const ev = { task: r.task, agent: r.agent, quad: t.quad, attempt: t.attempts, fence: r.fence, exitCode: r.exitCode, signal: r.signal, durationMs: r.durationMs };
+  const g = r.git;
+  if (g) Object.assign(base, { branch: g.branch, commit: g.commit, merge: g.merge });
   if (r.ok) {
-    d.setTask({ ...base, status: 'done', reason: undefined });
+    d.setTask({ ...base, status: 'done', reason: g && !g.commit ? 'no changes' : undefined });
+    if (g?.merge) d.event({ type: 'merged', task: r.task, agent: r.agent, commit: g.merge, reason: `into the integration branch` });
     d.event({ type: 'finished', ...ev });
     promote(d, ctx, dependentsOf(ctx, r.task));
   } else {
     const def = ctx.tasks.get(r.task);
-    if (def && t.attempts - freeAttempts(t) <= def.retries) {
+    if (g?.conflictWith) {
+      // Kept for inspection, not retried: `orchestrator retry` re-creates it on the new tip.
+      d.event({ type: 'conflict', task: r.task, agent: r.agent, reason: r.reason, with: g.conflictWith.join(' ') });
+      failForGood(d, ctx, base, r.reason ?? 'merge conflict');
+      d.event({ type: 'failed', ...ev, reason: r.reason });
+    } else if (def && t.attempts - freeAttempts(t) <= def.retries) {
       d.setTask({ ...base, status: 'ready', readyAt: d.now, notBefore: d.now + retryDelay(t.attempts) });
       d.event({ type: 'retried', ...ev, reason: r.reason });
     } else {
@@ -163,7 +214,7 @@ export function finish(d: Draft, ctx: RunContext, r: Report): boolean {
 
 /** Fails a task permanently and blocks everything downstream of it. */
 export function failForGood(d: Draft, ctx: RunContext, t: TaskState, reason: string): void {
-  d.setTask({ ...t, status: 'failed', reason, leaseUntil: undefined, pgid: undefined, finishedAt: t.finishedAt ?? d.now });
+  d.setTask({ ...t, status: 'failed', reason, leaseUntil: undefined, pgid: undefined, pgidStart: undefined, finishedAt: t.finishedAt ?? d.now });
   d.alert({ level: 'warning', kind: 'task-failed', message: `${t.id} failed for good: ${reason}`, task: t.id });
   const i = ctx.graph.index.get(t.id);
   if (i === undefined) return;
@@ -187,7 +238,7 @@ export function failForGood(d: Draft, ctx: RunContext, t: TaskState, reason: str
 export function checkFinished(d: Draft): boolean {
   if (d.meta.status !== 'running') return d.meta.status === 'finished';
   if (d.anyActive()) return false;
-  d.setMeta({ status: 'finished', finishedAt: d.now });
+  d.setMeta({ status: 'finished', finishedAt: d.now, paused: false });
   d.event({ type: 'run-finished' });
   return true;
 }
@@ -210,15 +261,22 @@ export function maxLosses(ctx: RunContext, id: string): number {
 
 /**
  * Running tasks whose lease ran out, or whose group is known dead, become ready again
- * (attempts kept). Returns the process groups of their orphaned attempts, to be ended.
+ * (attempts kept). Returns the process groups of their orphaned attempts, to be ended (each
+ * only if its leader is still the recorded process: see group-ref.ts).
+ *
+ * Whatever it changed, it then asks whether the run is over: a task that fails for good here
+ * (it lost its worker too often) may have been the last thing to do, whether or not its
+ * process group was ever recorded (a task that kills its worker at once leaves none).
  */
-export function expireLeases(d: Draft, ctx: RunContext, deadQuads: ReadonlySet<number> = new Set()): number[] {
-  const orphans: number[] = [];
+export function expireLeases(d: Draft, ctx: RunContext, deadQuads: ReadonlySet<number> = new Set()): GroupRef[] {
+  const orphans: GroupRef[] = [];
+  let changed = false;
   for (const id of d.runningIds()) {
     const t = d.task(id)!;
     const dead = t.quad !== undefined && deadQuads.has(t.quad);
     if (!dead && (t.leaseUntil ?? 0) >= d.now) continue;
-    if (t.pgid) orphans.push(t.pgid);
+    changed = true;
+    if (t.pgid) orphans.push({ pgid: t.pgid, start: t.pgidStart });
     const a = t.agent ? d.agent(t.agent) : undefined;
     if (a?.task === id) d.setAgent({ ...a, status: dead ? 'dead' : 'idle', task: undefined, since: d.now });
     const lost = (t.lost ?? 0) + 1;
@@ -227,11 +285,11 @@ export function expireLeases(d: Draft, ctx: RunContext, deadQuads: ReadonlySet<n
     if (lost >= maxLosses(ctx, id)) {
       failForGood(d, ctx, { ...t, lost, finishedAt: d.now }, `its worker was lost ${lost} times (${why})`);
     } else {
-      d.setTask({ ...t, status: 'ready', lost, readyAt: d.now, agent: undefined, leaseUntil: undefined, pgid: undefined, reason: why });
+      d.setTask({ ...t, status: 'ready', lost, readyAt: d.now, agent: undefined, leaseUntil: undefined, pgid: undefined, pgidStart: undefined, reason: why });
       d.event({ type: 'requeued', task: id, reason: why });
     }
   }
-  if (orphans.length) checkFinished(d);
+  if (changed) checkFinished(d);
   return orphans;
 }
 

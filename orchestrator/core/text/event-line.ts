@@ -12,6 +12,8 @@ export function formatEvent(e: RunEvent, o: { fullTime?: boolean } = {}): string
     switch (e.type) {
       case 'started': return `▶ ${e.task}${who}${att}`;
       case 'finished': return `✔ ${e.task}${who} in ${e.durationMs} ms`;
+      case 'merged': return `⑃ ${e.task} merged as ${e.commit?.slice(0, 12)}`;
+      case 'conflict': return `⚡ ${e.task} ${e.reason}`;
       case 'failed': return `✖ ${e.task}${who} failed for good: ${e.reason}`;
       case 'retried': return `↻ ${e.task}${who} failed (${e.reason}); will retry`;
       case 'blocked': return `⊘ ${e.task} blocked: ${e.reason}`;

@@ -53,6 +53,7 @@ export function statusJson(s: State): object {
     tasks: Object.values(s.tasks).map((t) => ({
       id: t.id, status: t.status, agent: t.agent ?? null, attempts: t.attempts, startedAt: t.startedAt ?? null,
       finishedAt: t.finishedAt ?? null, exitCode: t.exitCode ?? null, durationMs: t.durationMs ?? null, reason: t.reason ?? null,
+      ...(t.branch !== undefined && { branch: t.branch, commit: t.commit ?? null, merge: t.merge ?? null }),
       ...(t.ai && { ai: { ...t.ai, totalTokens: tokenTotal(t.ai.tokens), before: undefined, thread: undefined } }),
     })),
     ...(s.meta.agentPauses && { agentPauses: s.meta.agentPauses }),
@@ -68,14 +69,26 @@ const dur = (ms?: number) => (ms === undefined ? '' : formatDuration(ms));
 export function taskTable(s: State, plan?: Plan): string[] {
   const titles = new Map(plan?.tasks.map((t) => [t.id, t.title]));
   const now = Date.now();
+  // Worktree mode: each task's branch and its merge commit in the integration branch.
+  const git = !!plan?.git;
   return table(
     Object.values(s.tasks).map((t) => [
       t.id, (titles.get(t.id) ?? '').slice(0, 34), t.status, t.agent ?? '', String(t.attempts),
       t.status === 'running' && t.startedAt ? dur(now - t.startedAt) : dur(t.durationMs),
-      t.status === 'done' ? '' : (t.reason ?? '').slice(0, 60),
+      ...(git ? [t.branch ?? '', t.merge?.slice(0, 12) ?? ''] : []),
+      t.status === 'done' && t.reason !== 'no changes' ? '' : (t.reason ?? '').slice(0, git ? 80 : 60),
     ]),
-    ['TASK', 'TITLE', 'STATUS', 'AGENT', 'TRIES', 'TIME', 'NOTE'],
+    ['TASK', 'TITLE', 'STATUS', 'AGENT', 'TRIES', 'TIME', ...(git ? ['BRANCH', 'MERGE'] : []), 'NOTE'],
   );
+}
+
+/** Worktree mode: where the run's merged work is and how to take it. */
+export function integrationLines(s: State, plan: Plan): string[] {
+  const g = plan.git;
+  if (!g) return [];
+  const merged = Object.values(s.tasks).filter((t) => t.merge).length;
+  const repo = g.repo ? `git -C ${g.repo.top} ` : 'git ';
+  return [`integration branch ${g.integration}: ${merged} task merge(s); take it with \`${repo}merge ${g.integration}\``];
 }
 
 export function agentTable(s: State): string[] {

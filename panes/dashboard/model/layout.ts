@@ -78,6 +78,9 @@ export function planLayout(o: LayoutInput): Layout {
   } else {
     topH = Math.min(rows, tableH + GAUGE_H);
   }
+  // Narrow and short (a control pane of an 80x24 quad session): the agents come first; the
+  // gauge only when it still gets 3 lines (the status line shows progress anyway).
+  const gaugeRoom = rows - tableH;
   if (wide) {
     // The table keeps its natural height when a detail box fits under it, else takes the band.
     const tH = topH - Math.min(topH, tableH) >= 4 ? tableH : topH;
@@ -92,7 +95,7 @@ export function planLayout(o: LayoutInput): Layout {
       put('quads', gH + 4, leftW, left - 4, rw);
     } else put('counts', gH, leftW, left, rw);
   } else {
-    const gH = Math.min(GAUGE_H, Math.max(0, topH - 5));
+    const gH = gaugeRoom >= GAUGE_H ? GAUGE_H : gaugeRoom >= 3 ? gaugeRoom : 0;
     const tH = topH - gH;
     put('table', 0, 0, tH, cols);
     if (cols >= 60) {

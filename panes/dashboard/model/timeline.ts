@@ -16,7 +16,11 @@ export interface Bar {
   end: number;
   status: BarStatus;
   critical: boolean;
+  /** Worktree mode: the attempt's work was merged into the integration branch, or conflicted. */
+  mark?: BarMark;
 }
+
+export type BarMark = 'merged' | 'conflict';
 
 export interface TimelineRow {
   agent: string;
@@ -35,6 +39,7 @@ interface Open {
   attempt: number;
   fence?: number;
   start: number;
+  mark?: BarMark;
 }
 
 const CLOSING: Partial<Record<RunEvent['type'], BarStatus>> = {
@@ -62,7 +67,7 @@ export function buildTimeline(o: TimelineInput): Timeline {
   const open = new Map<string, Open>();
   let lastTs = start;
   const close = (b: Open, end: number, status: BarStatus) => {
-    bars.push({ agent: b.agent, task: b.task, attempt: b.attempt, start: b.start, end: Math.max(end, b.start), status, critical: o.critical.has(b.task) });
+    bars.push({ agent: b.agent, task: b.task, attempt: b.attempt, start: b.start, end: Math.max(end, b.start), status, critical: o.critical.has(b.task), ...(b.mark && { mark: b.mark }) });
   };
   for (const e of o.events) {
     // Events of earlier runs in the same directory are not on this run's axis.
@@ -72,6 +77,9 @@ export function buildTimeline(o: TimelineInput): Timeline {
     if (e.type === 'claimed' && e.agent) {
       if (cur) close(cur, e.ts, 'lost');
       open.set(e.task, { agent: e.agent, task: e.task, attempt: e.attempt ?? 1, fence: e.fence, start: e.ts });
+    } else if (e.type === 'merged' || e.type === 'conflict') {
+      // Recorded in the same transaction as the result that closes the bar, just before it.
+      if (cur) cur.mark = e.type;
     } else if (e.type === 'started') {
       // The process really started here (a claim may wait for its slot briefly).
       if (cur && (e.fence === undefined || e.fence === cur.fence)) cur.start = e.ts;

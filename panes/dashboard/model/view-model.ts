@@ -212,3 +212,13 @@ export function buildViewModel(o: ModelInput): DashboardModel {
     blocked: ids('blocked'),
   };
 }
+
+/**
+ * The rows a table of `visible` lines shows: all of them in plan order when they fit; when they
+ * do not (a small pane), the busy agents first, so a short table shows what is happening.
+ */
+export function fitRows(rows: AgentRow[], visible: number): AgentRow[] {
+  if (rows.length <= visible) return rows;
+  const busy = (r: AgentRow) => r.state === 'running' || r.state === 'retrying' || r.state === 'restarting';
+  return [...rows.filter(busy), ...rows.filter((r) => !busy(r))];
+}

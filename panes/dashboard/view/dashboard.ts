@@ -5,6 +5,7 @@
  * pause). With no run yet it says so and polls until one appears; when the run directory is
  * replaced (a fresh run), it re-attaches.
  */
+import { colourEnabled, stripColourSgr } from '../../../orchestrator/core/text/colour.js';
 import blessed from 'blessed';
 import type { Widgets } from 'blessed';
 import { runPaths, type RunPaths } from '../../../orchestrator/run-dir/paths.js';
@@ -12,12 +13,12 @@ import { retryFromDashboard, togglePause } from '../source/actions.js';
 import type { GpuProbeOptions } from '../source/gpu-probe.js';
 import { planLayout } from '../model/layout.js';
 import { LogTail } from '../source/log-tail.js';
-import { buildPanels, paintCharts, paintPanels, type Panels } from './panels.js';
+import { buildPanels, paintCharts, paintPanels, tableRows, type Panels } from './panels.js';
 import { showHelp, showTaskLog, type Popup } from './popups.js';
 import { MetricsSampler, runRoots } from '../source/process-metrics.js';
 import { RunSource } from '../source/run-source.js';
 import { blessedTerminal, preferUnicodeLines } from './terminal.js';
-import { buildViewModel, type AgentRow, type DashboardModel } from '../model/view-model.js';
+import { buildViewModel, fitRows, type AgentRow, type DashboardModel } from '../model/view-model.js';
 import type { State } from '../../../state/schema.js';
 import { fit } from '../../../orchestrator/core/text/fit.js';
 import { statusLine } from './view-text.js';
@@ -75,6 +76,9 @@ export class Dashboard {
     });
     // A terminal that went away (EIO) must not turn the dashboard's exit into a crash.
     (this.screen.program.output as NodeJS.WritableStream).on('error', () => undefined);
+    if (!colourEnabled({ isTTY: true, env })) withoutColour(this.screen.program.output as NodeJS.WriteStream);
+    // xterm's title stack: the title blessed sets is taken back on quit (tmux ignores both).
+    this.screen.program.output.write('\x1b[22;0t');
     const tput = (this.screen as unknown as { tput: { brokenACS: boolean } }).tput;
     if (preferUnicodeLines(env)) tput.brokenACS = true; // see terminal.ts
     this.status = blessed.box({ parent: this.screen, bottom: 0, left: 0, height: 1, width: '100%', wrap: false, style: { fg: 'black', bg: 'cyan' } });
@@ -114,6 +118,11 @@ export class Dashboard {
     clearTimeout(this.drawTimer);
     this.source.detach();
     this.screen.destroy(); // leaves the alternate screen, shows the cursor, restores the tty mode
+    try {
+      this.screen.program.output.write('\x1b[23;0t');
+    } catch {
+      // the terminal is gone
+    }
     this.resolveDone();
   }
 
@@ -185,9 +194,13 @@ export class Dashboard {
       return void this.attach();
     }
     const now = Date.now();
-    const m = buildViewModel({ state: snap.state, plan: run.plan, events: snap.events, now, graph: run.ctx.graph });
+    const full = buildViewModel({ state: snap.state, plan: run.plan, events: snap.events, now, graph: run.ctx.graph });
+    const m = { ...full, rows: fitRows(full.rows, tableRows(this.panels)) };
+    // The selection follows its agent when a short table reorders its rows.
+    const was = this.model?.rows[this.selected]?.name;
     this.model = m;
-    this.selected = Math.max(0, Math.min(this.selected, m.rows.length - 1));
+    const keep = was === undefined ? -1 : m.rows.findIndex((r) => r.name === was);
+    this.selected = Math.max(0, Math.min(keep >= 0 ? keep : this.selected, m.rows.length - 1));
     const row = m.rows[this.selected];
     const detail = row ? this.detailLines(row, snap.state) : [];
     paintPanels(this.panels, { model: m, selected: this.selected, log: this.logTail.read(), notes: this.notes, detail }, this.cache);
@@ -265,4 +278,10 @@ export class Dashboard {
     this.selected = firsts[(cur + dir + firsts.length) % firsts.length]!;
     this.draw();
   }
+}
+
+/** NO_COLOR: every write to the terminal loses its colours (blessed has no switch for it). */
+function withoutColour(out: NodeJS.WriteStream): void {
+  const write = out.write.bind(out) as (chunk: unknown, ...rest: unknown[]) => boolean;
+  out.write = ((chunk: unknown, ...rest: unknown[]) => write(typeof chunk === 'string' ? stripColourSgr(chunk) : Buffer.isBuffer(chunk) ? stripColourSgr(chunk.toString('utf8')) : chunk, ...rest)) as typeof out.write;
 }

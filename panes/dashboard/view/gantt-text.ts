@@ -4,12 +4,15 @@
  * carry a `*` before the task id. With `tags`, the lines use blessed colour tags. Pure.
  */
 import { formatDuration } from '../../../orchestrator/core/text/duration.js';
-import type { BarStatus, Timeline } from '../model/timeline.js';
+import type { BarMark, BarStatus, Timeline } from '../model/timeline.js';
 import { fit } from '../../../orchestrator/core/text/fit.js';
 
 export const FILL: Record<BarStatus, string> = { done: '█', running: '▓', failed: '░', lost: '·' };
 const COLOUR: Record<BarStatus, string> = { done: 'green', running: 'cyan', failed: 'red', lost: 'gray' };
 export const LEGEND = `${FILL.done} done ${FILL.running} running ${FILL.failed} failed ${FILL.lost} lost  * critical path`;
+/** Worktree mode: the last cell of an attempt whose work was merged, or whose merge conflicted. */
+export const MARK: Record<BarMark, { ch: string; style: string }> = { merged: { ch: '⑃', style: 'magenta-fg,bold' }, conflict: { ch: '✕', style: 'yellow-fg,bold' } };
+export const MARK_LEGEND = `${MARK.merged.ch} merged ${MARK.conflict.ch} conflict`;
 
 interface Cell {
   ch: string;
@@ -67,6 +70,7 @@ export function renderGantt(tl: Timeline, o: GanttOptions): string[] {
       const len = to - from;
       const text = len >= label.length ? label : b.critical && len >= 1 ? '*' : '';
       for (let k = 0; k < text.length; k++) cells[from + k] = { ch: text[k]!, style: `black-fg,${COLOUR[b.status]}-bg` };
+      if (b.mark) cells[to - 1] = MARK[b.mark];
     }
     const name = fit(row.agent, o.nameWidth).padEnd(o.nameWidth);
     return `${o.tags ? escapeTags(name) : name}│${paint(cells, !!o.tags)}`;

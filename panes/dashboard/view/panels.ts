@@ -7,7 +7,7 @@
 import blessed from 'blessed';
 import type { Widgets } from 'blessed';
 import { contrib, type BarWidget, type GaugeWidget, type LineSeries, type LineWidget, type TableWidget } from './contrib.js';
-import { LEGEND, renderGantt } from './gantt-text.js';
+import { LEGEND, MARK_LEGEND, renderGantt } from './gantt-text.js';
 import type { Layout, PanelName, Placement } from '../model/layout.js';
 import type { MetricsSample } from '../source/process-metrics.js';
 import type { AgentRow, DashboardModel } from '../model/view-model.js';
@@ -95,6 +95,11 @@ const innerH = (w: Widgets.BoxElement) => Math.max(0, (w.height as number) - 2);
 const innerW = (w: Widgets.BoxElement) => Math.max(0, (w.width as number) - 2);
 const esc = (s: string) => blessed.escape(s);
 
+/** Agent rows the table shows at once (its inside less the header and the line under it). */
+export function tableRows(p: Panels): number {
+  return Math.max(0, innerH(p.table) - 2);
+}
+
 export function agentLines(p: Panels, rows: AgentRow[]): string[] {
   return rows.map((r, i) => {
     const cells = agentCells(r, p.columns, i === 0 || rows[i - 1]!.quad !== r.quad);
@@ -144,6 +149,8 @@ export function paintPanels(p: Panels, i: PaintInput, cache: Map<string, string>
   if (p.timeline) {
     const nameWidth = Math.min(21, Math.max(...m.rows.map((r) => r.name.length)), Math.floor(innerW(p.timeline) / 3));
     p.timeline.setContent(renderGantt(m.timeline, { width: innerW(p.timeline), nameWidth, tags: true }).join('\n'));
+    // Worktree mode's marks are explained once there are any.
+    if (m.timeline.rows.some((r) => r.bars.some((b) => b.mark))) p.timeline.setLabel(` Timeline  ${LEGEND}  ${MARK_LEGEND} `);
   }
   if (p.detail) p.detail.setContent(i.detail.slice(0, innerH(p.detail)).map((l) => fit(l, innerW(p.detail!))).join('\n'));
   if (p.log) p.log.setContent(logContent(m, i, innerH(p.log), innerW(p.log)));

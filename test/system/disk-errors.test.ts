@@ -1,0 +1,88 @@
+/**
+ * A full or read-only disk under a run, for real: a 2 MB tmpfs filled by a task's output, and
+ * a read-only bind mount of a finished run. Clear messages naming the folder and the fix, no
+ * stack traces, a full disk interrupts the run (with the reason in the event log) and the run
+ * resumes once space is freed; a read-only one is exit 2 for run, state recover and retry.
+ * Mounting needs root (or CAP_SYS_ADMIN): without it these tests are skipped, saying why.
+ */
+import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { cli, events, removeDir, tempDir, writePlan } from '../helpers/cli.js';
+
+function mount(args: string[]): string | undefined {
+  try {
+    execFileSync('mount', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    return undefined;
+  } catch (e) {
+    return String((e as { stderr?: Buffer }).stderr ?? e).trim() || 'mount failed';
+  }
+}
+const umount = (dir: string) => {
+  try {
+    execFileSync('umount', [dir], { stdio: 'ignore' });
+  } catch {
+    // not mounted
+  }
+};
+const noTrace = (text: string) => expect(text).to.not.match(/internal error|\n\s+at .+:\d+:\d+/);
+
+describe('full and read-only disks (real mounts)', function () {
+  this.timeout(180_000);
+  let dir: string;
+  let mnt: string;
+  beforeEach(() => {
+    dir = tempDir('orch-disk-');
+    mnt = join(dir, 'mnt');
+    mkdirSync(mnt);
+  });
+  afterEach(() => {
+    umount(mnt);
+    umount(mnt);
+    removeDir(dir);
+  });
+
+  it('a full disk interrupts the run with a clear message (exit 130), and it resumes once space is freed', async function () {
+    const why = mount(['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mnt]);
+    if (why) {
+      console.log(`      skipped: cannot mount a small tmpfs here (${why})`);
+      this.skip();
+    }
+    const plan = writePlan(dir, [
+      { id: 'fill', run: "head -c 3000000 /dev/zero | tr '\\0' x" },
+      { id: 'B', run: 'sleep 0.5', needs: ['fill'] },
+      { id: 'C', run: 'sleep 0.5', needs: ['B'] },
+    ], { agents: [{ name: 'a1', quad: 1 }, { name: 'a2', quad: 2 }] });
+    const r = await cli(['run', plan, '--run-dir', mnt]);
+    const all = r.stdout + r.stderr;
+    expect(r.exitCode, all).to.equal(130);
+    expect(all).to.include(`no space left on the disk holding ${mnt}`).and.include('free some space');
+    noTrace(all);
+    // Recorded with its reason when the disk still takes a few bytes (a tmpfs page being filled), else said.
+    // (The event log may be refused even when the state took it.)
+    const stop = events(mnt).find((e) => e.type === 'run-interrupted');
+    if (stop) expect(stop.reason).to.match(/no space left/);
+    rmSync(join(mnt, 'logs', 'tasks', 'fill.log'));
+    const again = await cli(['run', plan, '--run-dir', mnt]);
+    expect(again.exitCode, again.stdout + again.stderr).to.equal(0);
+  });
+
+  it('a read-only run directory: run, state recover and retry say so, exit 2, no stack trace', async function () {
+    const plan = writePlan(dir, [{ id: 'A', run: 'false' }], { agents: [{ name: 'a1', quad: 1 }] });
+    const run = join(dir, 'run');
+    mkdirSync(run);
+    expect((await cli(['run', plan, '--run-dir', run])).exitCode).to.equal(1);
+    const why = mount(['--bind', run, mnt]) ?? mount(['-o', 'remount,bind,ro', mnt]);
+    if (why) {
+      console.log(`      skipped: cannot make a read-only bind mount here (${why})`);
+      this.skip();
+    }
+    for (const args of [['run', plan], ['state', 'recover'], ['retry', 'A']]) {
+      const r = await cli([...args, '--run-dir', mnt]);
+      expect(r.exitCode, `${args.join(' ')}: ${r.stdout}${r.stderr}`).to.equal(2);
+      expect(r.stderr).to.include(`${mnt}/.orchestrator is on a read-only file system (EROFS)`);
+      noTrace(r.stdout + r.stderr);
+    }
+  });
+});

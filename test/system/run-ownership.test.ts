@@ -1,0 +1,53 @@
+/**
+ * Who may change a run directory: the plan copy is written only by the process that created
+ * (or took over) the run, so a `run` that loses a start race never replaces the winner's copy;
+ * `reset` refuses while any process of the run is alive and names them. Real processes.
+ */
+import { expect } from 'chai';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cli, cliProcess, removeDir, tempDir, waitFor, writePlan } from '../helpers/cli.js';
+import { runState } from '../helpers/run-state.js';
+
+describe('run ownership: plan copy and reset (real processes)', function () {
+  this.timeout(120_000);
+  let dir: string;
+  beforeEach(() => (dir = tempDir('orch-owner-')));
+  afterEach(() => removeDir(dir));
+
+  it('two runs started at once in one directory: one wins, and the plan copy is the winner\'s', async () => {
+    for (let round = 0; round < 3; round++) {
+      const runDir = join(dir, `r${round}`);
+      const a = writePlan(dir, [{ id: 'A', run: 'sleep 1' }], { name: 'plan-a' }, `a${round}.yaml`);
+      const b = writePlan(dir, [{ id: 'B', run: 'sleep 1' }], { name: 'plan-b' }, `b${round}.yaml`);
+      const [ra, rb] = await Promise.all([cli(['run', a, '--run-dir', runDir]), cli(['run', b, '--run-dir', runDir])]);
+      const codes = [ra.exitCode, rb.exitCode].sort();
+      expect(codes, `round ${round}: ${ra.stdout}${ra.stderr}\n---\n${rb.stdout}${rb.stderr}`).to.deep.equal([0, 2]);
+      const winner = ra.exitCode === 0 ? 'plan-a' : 'plan-b';
+      const loser = ra.exitCode === 0 ? rb : ra;
+      expect(loser.stderr).to.match(/already|another run/);
+      expect(loser.stderr).to.not.match(/internal error|\n\s+at /);
+      const copy = JSON.parse(readFileSync(join(runDir, '.orchestrator', 'plan.json'), 'utf8')) as { name: string };
+      expect(copy.name, `round ${round}: the plan copy was replaced by the losing run`).to.equal(winner);
+      expect((await runState(runDir))!.meta.planName).to.equal(winner);
+    }
+  });
+
+  it('reset refuses while the run is alive and names its processes (pid and role); works once it ended', async () => {
+    const plan = writePlan(dir, [{ id: 'A', run: 'sleep 60' }]);
+    const run = cliProcess(['run', plan, '--run-dir', dir]);
+    await waitFor('A running', async () => ((await runState(dir))?.tasks.A?.status === 'running' ? true : undefined), 60_000);
+    const r = await cli(['reset', '--yes', '--run-dir', dir]);
+    expect(r.exitCode, r.stdout + r.stderr).to.equal(2);
+    expect(r.stderr).to.include(`pid ${run.pid}`);
+    expect(r.stderr).to.match(/keep-alive monitor \(or the run process\)/);
+    expect(r.stderr).to.match(/worker group \d/);
+    expect(r.stderr).to.match(/task A of /);
+    expect(existsSync(join(dir, '.orchestrator', 'state.json')), 'the state was moved away under a live run').to.equal(true);
+    run.kill('SIGTERM');
+    expect((await run).exitCode).to.equal(130);
+    const again = await cli(['reset', '--yes', '--run-dir', dir]);
+    expect(again.exitCode, again.stderr).to.equal(0);
+    expect(again.stdout).to.match(/state moved to/);
+  });
+});
