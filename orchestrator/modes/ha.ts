@@ -69,8 +69,14 @@ export async function haMain(o: HaOptions): Promise<number> {
 }
 
 async function controlMain(store: FileStateStore, plan: Plan, paths: RunPaths, o: HaOptions, say: (l: string) => void, out: NodeJS.WriteStream): Promise<number> {
-  let self: SupervisorProcess | undefined;
-  const stopping = () => self?.signal !== undefined;
+  const started = await SupervisorProcess.start({ stateDir: paths.stateDir, lock: store.lock, role: 'control' });
+  if (!started.ok) {
+    say(`the run in ${paths.runDir} already has a control process (pid ${started.holder.pid})`);
+    await store.close();
+    return 0;
+  }
+  const self = started.process;
+  const stopping = () => self.signal !== undefined;
   let progress: Progress | undefined;
   const monitor = new RoleKeeper({
     stateDir: paths.stateDir, role: 'keep-alive', wanted: () => !stopping() && runGoingOn(store),
@@ -80,20 +86,8 @@ async function controlMain(store: FileStateStore, plan: Plan, paths: RunPaths, o
       void raiseAlert(store, { level: 'warning', kind: 'keep-alive-restarted', message: `the keep-alive monitor died; restarted it (pid ${pid ?? '?'})` }).catch(() => undefined);
     },
   });
-  // A restarted control process watches the monitor first, even before its claim: once it
-  // holds its role it may be killed at once (chaos did: its peer was already dead and it died
-  // before its first check), so the peer must exist by then. A spare started for nothing finds
-  // the role held and leaves. The first control process (the user's command) claims first.
-  if (o.control) monitor.start(true);
-  const started = await SupervisorProcess.start({ stateDir: paths.stateDir, lock: store.lock, role: 'control' });
-  if (!started.ok) {
-    monitor.stop();
-    say(`the run in ${paths.runDir} already has a control process (pid ${started.holder.pid})`);
-    await store.close();
-    return 0;
-  }
-  self = started.process;
-  if (!o.control) monitor.start(false);
+  // Watching the monitor comes first: this process may be killed right after taking over.
+  monitor.start(o.control === true);
   if (o.control) say(`control process restarted (pid ${process.pid}); following the run`);
   progress = followProgress(store, paths, plan, out);
 

@@ -51,8 +51,14 @@ export async function keepAliveMain(o: KeepAliveMainOptions): Promise<number> {
   const say = (line: string) => {
     if (!o.withControl) out.write(`${new Date().toISOString().slice(11, 23)} keep-alive: ${line}\n`);
   };
-  let self: SupervisorProcess | undefined;
-  const stopping = () => self?.signal !== undefined;
+  const started = await SupervisorProcess.start({ stateDir: paths.stateDir, lock: store.lock, role: 'keep-alive' });
+  if (!started.ok) {
+    say(`${paths.runDir} is already supervised by pid ${started.holder.pid}; leaving`);
+    await store.close();
+    return 0;
+  }
+  const self = started.process;
+  const stopping = () => self.signal !== undefined;
   const sink = AlertSink.forRun(paths, plan);
   const control = o.withControl
     ? new RoleKeeper({
@@ -64,19 +70,8 @@ export async function keepAliveMain(o: KeepAliveMainOptions): Promise<number> {
         },
       })
     : undefined;
-  // Watching the control process comes first, even before the claim: once this process holds
-  // its role it may be killed at once (chaos did: the control was already dead and this monitor
-  // died before its first check), so the control must exist by then. A spare started for
-  // nothing finds the role held and leaves.
+  // Watching the control process comes first: this process may be killed right after taking over.
   control?.start(true);
-  const started = await SupervisorProcess.start({ stateDir: paths.stateDir, lock: store.lock, role: 'keep-alive' });
-  if (!started.ok) {
-    control?.stop();
-    say(`${paths.runDir} is already supervised by pid ${started.holder.pid}; leaving`);
-    await store.close();
-    return 0;
-  }
-  self = started.process;
   const ctx = buildContext(plan, store.read().meta.learned);
   const intervalMs = o.intervalMs ?? plan.keepAliveIntervalMs;
   const supervisor = new ChildSupervisor(paths.runDir, () => monitor.tickSoon());
