@@ -44,9 +44,14 @@ export function kindOf(argv: readonly string[]): string {
   return args[0] ?? 'node';
 }
 
-function kindOfPid(pid: number): string {
+/**
+ * The kind of an own process, or undefined when it is not node after all: a task process caught
+ * between fork and exec still has node's name, and its command line is the task's by now.
+ */
+function kindOfPid(pid: number): string | undefined {
   try {
-    return kindOf(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean));
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    return /(^|\/)node$/.test(argv[0] ?? '') ? kindOf(argv) : undefined;
   } catch {
     return 'node';
   }
@@ -89,8 +94,9 @@ export class TreeSampler {
         own += p.rssBytes;
         pss += pssKB(p.pid);
         const t = ownTicks(p.pid);
-        if (t !== undefined) {
-          const c = this.cpu.get(p.pid) ?? { kind: kindOfPid(p.pid), cpuS: 0 };
+        const kind = this.cpu.get(p.pid)?.kind ?? kindOfPid(p.pid);
+        if (t !== undefined && kind !== undefined) {
+          const c = this.cpu.get(p.pid) ?? { kind, cpuS: 0 };
           c.cpuS = t / clockTicks();
           this.cpu.set(p.pid, c);
         }

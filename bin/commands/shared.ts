@@ -12,6 +12,7 @@ import { runStore } from '../../orchestrator/run-dir/run-store.js';
 import { signalGroup } from '../../workers/os/process-groups.js';
 import { commandName } from '../../orchestrator/run-dir/command-name.js';
 import { StateError } from '../../state/errors.js';
+import { leftoverFiles } from '../../state/snapshot.js';
 
 export interface OpenRun {
   paths: RunPaths;
@@ -22,7 +23,9 @@ export interface OpenRun {
 
 export async function openRun(runDirFlag?: string): Promise<OpenRun> {
   const paths = runPaths(resolveRunDir(runDirFlag));
-  if (!FileStateStore.exists(paths.stateDir)) {
+  // A missing snapshot beside a journal or backup is a damaged run (the store says so and points
+  // to `state recover`), not the absence of one.
+  if (!FileStateStore.exists(paths.stateDir) && !leftoverFiles(paths.stateDir).length) {
     throw new StateError(`no run in ${paths.runDir}`, `Start one with ${commandName('run')} or ${commandName('launch')}, or name its directory with --run-dir.`);
   }
   const store = runStore(paths);

@@ -79,8 +79,6 @@ export function ensureRunDirs(paths: RunPaths, plan?: Plan): void {
       if (e.isSymbolicLink() && ours.has(file)) throw symlinkRefused(file);
     }
   }
-  // Listed in the README as one of the run's files: there from the start, empty until an alert.
-  closeSync(openPrivate(paths.keepAliveLog, APPEND));
 }
 
 function refuseLink(path: string): void {
@@ -132,6 +130,14 @@ function oldPlanName(paths: RunPaths): string | undefined {
 }
 
 export async function prepareRun(o: RunOptions): Promise<PreparedRun> {
+  const prepared = await prepareState(o);
+  // Listed in the README as one of the run's files: there from the start, empty until an alert.
+  // Created once the state is written, so a read-only run directory is reported as the state's.
+  closeSync(openPrivate(prepared.paths.keepAliveLog, APPEND));
+  return prepared;
+}
+
+async function prepareState(o: RunOptions): Promise<PreparedRun> {
   const paths = runPaths(o.runDir);
   const resolved = planFor(o);
   const withInterval = o.intervalMs === undefined ? resolved : { ...resolved, keepAliveIntervalMs: o.intervalMs };

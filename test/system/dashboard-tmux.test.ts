@@ -157,7 +157,7 @@ describe('dashboard in a real terminal (tmux, private server)', function () {
 
   it('plugs into the control pane: keep-alive lines in its log panel, q falls back to the plain view', async () => {
     const run = dir();
-    expect((await cli(['run', writePlan(run, tasks('true')), '--run-dir', run])).exitCode).to.equal(1);
+    expect((await cli(['run', writePlan(run, tasks('true'), { agents: DEFAULT_AGENTS }), '--run-dir', run])).exitCode).to.equal(1);
     // A stand-in for the control process: the view as controlMain would drive it.
     const script = join(run, 'control-stand-in.mjs');
     writeFileSync(script, [

@@ -126,7 +126,7 @@ describe('engine (real runs)', function () {
       { id: 'argv', run: ['sh', '-c', 'echo "$0" > argv.txt', '$HOME;*'] },
     ]);
     expect((await cli(['run', plan, '--run-dir', dir])).exitCode).to.equal(0);
-    expect(readFileSync(join(dir, 'work', 'env.txt'), 'utf8')).to.match(/^env \S+-Agent 1 hello$/m);
+    expect(readFileSync(join(dir, 'work', 'env.txt'), 'utf8')).to.match(/^env \S+ 1 hello$/m);
     expect(readFileSync(join(dir, 'work', 'argv.txt'), 'utf8').trim()).to.equal('$HOME;*');
   });
 

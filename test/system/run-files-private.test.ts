@@ -28,7 +28,7 @@ describe('run files: no symbolic links followed, private modes (real runs)', fun
     removeDir(outside);
   });
 
-  const agent = 'Core-Setup-Agent';
+  const agent = 'Agent-01'; // the first generic agent of a plan without agents:
   const links: Array<[string, (d: string) => string, boolean]> = [
     ['logs/orchestrator.log', (d) => join(d, 'logs', 'orchestrator.log'), false],
     ['logs/events.jsonl', (d) => join(d, 'logs', 'events.jsonl'), false],

@@ -25,7 +25,7 @@ describe('run ownership: plan copy and reset (real processes)', function () {
       expect(codes, `round ${round}: ${ra.stdout}${ra.stderr}\n---\n${rb.stdout}${rb.stderr}`).to.deep.equal([0, 2]);
       const winner = ra.exitCode === 0 ? 'plan-a' : 'plan-b';
       const loser = ra.exitCode === 0 ? rb : ra;
-      expect(loser.stderr).to.match(/already|another run/);
+      expect(loser.stderr).to.match(/already|another run|a different plan/);
       expect(loser.stderr).to.not.match(/internal error|\n\s+at /);
       const copy = JSON.parse(readFileSync(join(runDir, '.orchestrator', 'plan.json'), 'utf8')) as { name: string };
       expect(copy.name, `round ${round}: the plan copy was replaced by the losing run`).to.equal(winner);
@@ -40,14 +40,14 @@ describe('run ownership: plan copy and reset (real processes)', function () {
     const r = await cli(['reset', '--yes', '--run-dir', dir]);
     expect(r.exitCode, r.stdout + r.stderr).to.equal(2);
     expect(r.stderr).to.include(`pid ${run.pid}`);
-    expect(r.stderr).to.match(/keep-alive monitor \(or the run process\)/);
-    expect(r.stderr).to.match(/worker group \d/);
-    expect(r.stderr).to.match(/task A of /);
+    expect(r.stderr).to.match(/keep-alive monitor/);
+    expect(r.stderr).to.match(/worker group/);
+    expect(r.stderr).to.match(/task A /);
     expect(existsSync(join(dir, '.orchestrator', 'state.json')), 'the state was moved away under a live run').to.equal(true);
     run.kill('SIGTERM');
     expect((await run).exitCode).to.equal(130);
     const again = await cli(['reset', '--yes', '--run-dir', dir]);
     expect(again.exitCode, again.stderr).to.equal(0);
-    expect(again.stdout).to.match(/state moved to/);
+    expect(again.stdout).to.match(/state and logs moved to/);
   });
 });

@@ -105,7 +105,7 @@ describe('keep-alive transitions (pure)', () => {
     const { ctx, s } = setup();
     expect(s.tasks.x!.status).to.equal('running');
     const { s: after, r } = step(s, 1200, (d) => groupFailed(d, ctx, 1, 'crashed', restart, 11, 'died'));
-    expect(r).to.deep.equal([4242]);
+    expect(r).to.deep.equal([{ pgid: 4242, start: 1 }]);
     expect(after.tasks.x).to.include({ status: 'ready', attempts: 1, lost: 1 });
     expect(after.tasks.y!.status).to.equal('running');
     expect(after.agents.A!.status).to.equal('dead');
