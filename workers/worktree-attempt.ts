@@ -3,21 +3,14 @@
  * left, run the task in its worktree, commit what it changed, merge that into the integration
  * branch, remove the worktree. Each git step is logged to the task's log.
  */
-import { appendFileSync } from 'node:fs';
+import { appendPrivate } from '../state/private-file.js';
 import type { TaskDef } from '../orchestrator/core/plan/plan-types.js';
 import type { GitReport } from '../orchestrator/core/run/transitions.js';
 import type { TaskWorkspaces } from '../orchestrator/run-dir/task-workspace.js';
+import type { AttemptResult } from './task-runner.js';
 
-/** What the worker reports of an attempt (workers/task-runner's AttemptResult, structurally). */
-export interface AttemptOutcome {
-  ok: boolean;
-  exitCode: number | null;
-  signal: string | null;
-  durationMs: number;
-  tail: string[];
-  reason?: string;
-  aborted: boolean;
-}
+/** What the worker reports of an attempt, whatever ran it. */
+export type AttemptOutcome = Omit<AttemptResult, 'ai'>;
 
 const short = (sha: string) => sha.slice(0, 12);
 
@@ -26,7 +19,7 @@ export async function worktreeAttempt<R extends AttemptOutcome>(
 ): Promise<Partial<R> & AttemptOutcome & { git?: GitReport }> {
   const t0 = performance.now();
   const branch = ws.branch(def.id);
-  const log = (line: string) => appendFileSync(logFile, `--- git: ${line} ---\n`, { mode: 0o600 });
+  const log = (line: string) => appendPrivate(logFile, `--- git: ${line} ---\n`);
   const done = (git: GitReport, note: string, res?: R): Partial<R> & AttemptOutcome & { git: GitReport } => ({
     ...res, ok: true, exitCode: res?.exitCode ?? 0, signal: null, aborted: false,
     durationMs: res?.durationMs ?? Math.round(performance.now() - t0), tail: [...(res?.tail ?? []), note], git,

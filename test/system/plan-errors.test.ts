@@ -9,19 +9,10 @@ import { join, resolve } from 'node:path';
 import { PlanError, type PlanProblem } from '../../orchestrator/core/errors.js';
 import { loadPlan, MAX_PLAN_BYTES, parsePlan } from '../../orchestrator/run-dir/load-plan.js';
 import { cli, removeDir, tempDir } from '../helpers/cli.js';
+import { problemsOf } from '../helpers/plan-problems.js';
 
 const FIXTURES = resolve('test/fixtures/plans');
 const fixture = (name: string) => join(FIXTURES, name);
-
-function problemsOf(load: () => unknown): PlanProblem[] {
-  try {
-    load();
-  } catch (e) {
-    if (e instanceof PlanError) return e.problems;
-    throw e;
-  }
-  throw new Error('expected a PlanError, but the plan was accepted');
-}
 
 /** The only problem of a fixture, after checking there is exactly one. */
 function onlyProblem(name: string): PlanProblem {

@@ -11,19 +11,10 @@ import { PlanError, type PlanProblem } from '../../orchestrator/core/errors.js';
 import { FULL_PARSER_MAX_BYTES, loadPlan, parsePlan } from '../../orchestrator/run-dir/load-plan.js';
 import { MAX_PLAN_DEPTH, scanPlanText } from '../../orchestrator/core/plan/plan-guard.js';
 import { cli, removeDir, tempDir } from '../helpers/cli.js';
+import { problemsOf } from '../helpers/plan-problems.js';
 
 const HOSTILE = resolve('test/fixtures/hostile');
 const fixture = (name: string) => join(HOSTILE, name);
-
-function problemsOf(load: () => unknown): PlanProblem[] {
-  try {
-    load();
-  } catch (e) {
-    if (e instanceof PlanError) return e.problems;
-    throw e;
-  }
-  throw new Error('expected a PlanError, but the plan was accepted');
-}
 
 describe('hostile plans', function () {
   this.timeout(120_000);
