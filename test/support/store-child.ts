@@ -11,7 +11,8 @@
  *                                              "committed N" or "refused: <first line of the error>"
  * It prints "ready" once the store is open and "done" when finished.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { FileStateStore } from '../../state/store.js';
 import { increment } from './counter.js';
@@ -57,12 +58,23 @@ async function main(): Promise<void> {
     }
   } else if (mode === 'lock-race') {
     const lock = new FileStateStore(dir).lock;
-    const now = () => performance.timeOrigin + performance.now(); // comparable across processes
+    // CLOCK_MONOTONIC is one clock for every process of the machine. (performance.timeOrigin is
+    // not: it pairs a wall-clock and a monotonic reading taken at start-up, and a process
+    // descheduled between the two is off by milliseconds for its whole life.)
+    const now = () => Number(process.hrtime.bigint()) / 1e6;
+    // A second, clock-free witness: a file only a holder may create, gone before it releases.
+    const inside = join(dir, 'inside');
     say('ready');
     for await (const _ of createInterface({ input: process.stdin })) {
       const release = await lock.acquire();
       const from = now();
+      try {
+        writeFileSync(inside, `${process.pid}\n`, { flag: 'wx' });
+      } catch {
+        say(`overlap: ${process.pid} found ${existsSync(inside) ? readFileSync(inside, 'utf8').trim() : '?'} inside`);
+      }
       while (now() - from < 5); // holders keep the lock synchronously, as the store does
+      rmSync(inside, { force: true });
       const to = now();
       await release();
       say(JSON.stringify([from, to]));
