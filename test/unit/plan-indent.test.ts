@@ -1,8 +1,9 @@
 /**
  * One wrongly indented line, one problem: each fixture in test/fixtures/bad-indent/ is a
  * realistic plan with a single line shifted (too far, too little, a tab, a task out of the list,
- * a field out of or into `agent:`). Before, the YAML parser's follow-on errors (or the schema's
- * pair of unknown field and missing field) gave two to nine messages, most on correct lines.
+ * a line of a `run: |` text, a field out of or into `agent:`, a list item joining the one above).
+ * Before, the YAML parser's follow-on errors (or the schema's pair of unknown field and missing
+ * field) gave two to nine messages, most on correct lines.
  */
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -24,11 +25,15 @@ describe('a wrongly indented line gives one located problem (pure)', () => {
     { fixture: 'needs-item-dedented.yaml', at: { line: 13, col: 5, task: 'test' }, message: /the list item '- build' .* '- setup' on line 12 \(column 7\)/ },
     { fixture: 'task-dedented.yaml', at: { line: 7, col: 1, task: 'build' }, message: /the list item '- id: build' at column 1 .* '- id: setup' on line 4 \(column 3\)/ },
     { fixture: 'task-too-far.yaml', at: { line: 16, col: 5, task: 'deploy' }, message: /the list item '- id: deploy' at column 5 .* '- id: test' on line 10 \(column 3\)/ },
+    { fixture: 'agent-field-dedented.yaml', at: { line: 7, col: 4, agent: 'Tester', field: 'quad' }, message: /'quad:' at column 4 lines up with nothing .* 'name:' on line 6 \(column 5\)/ },
+    { fixture: 'flow-task-too-far.yaml', at: { line: 5, col: 4, task: 'build' }, message: /the list item '- \{ id: build, .* indented further .* line 4 \(column 3\)/ },
+    { fixture: 'block-text-dedented.yaml', at: { line: 8, col: 6, task: 'setup', field: 'run' }, message: /text under 'run: \|' \(line 5\) starts at column 6, left of the text's first line \(column 7\)/ },
     { fixture: 'tab.yaml', at: { line: 14, col: 1, task: 'test', field: 'run' }, message: /tab in the indentation: YAML indents with spaces only/ },
     // Valid YAML, one level off: the schema's unknown field and its missing counterpart, told once.
     { fixture: 'prompt-out-of-agent.yaml', at: { line: 10, col: 5, task: 'review', field: 'prompt' }, message: /^'prompt' belongs under 'agent:' \(line 8\)/ },
     { fixture: 'timeout-into-agent.yaml', at: { line: 11, col: 7, task: 'review', field: 'agent.timeout' }, message: /^'timeout' is a field of the task, not of 'agent': dedent it to line up with 'agent:' \(line 8\)/ },
     { fixture: 'run-at-top-level.yaml', at: { line: 8, col: 1, field: 'run' }, message: /^'run' is a task field, not a plan field: .* task deploy \(line 6\)/ },
+    { fixture: 'needs-item-too-far.yaml', at: { line: 10, col: 9, task: 'test', field: 'needs[0]' }, message: /^needs unknown task 'setup - build' \(two list items read as one: the '- build' under '- setup' is indented further/ },
     { fixture: 'env-var-dedented.yaml', at: { line: 16, col: 5, task: 'x', field: 'B' }, message: /^'B' belongs under 'env:' \(line 15\)/ },
   ];
   for (const c of cases) {

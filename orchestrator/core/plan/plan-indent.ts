@@ -11,14 +11,18 @@
  * several documents. Block scalars (`|`, `>`) and multi-line plain strings are skipped as text.
  */
 
-export interface IndentProblem {
+/** The task or agent a line belongs to, as its list item names it (`- id: build`, `- name: Builder`). */
+export interface Owner {
+  task?: string;
+  agent?: string;
+}
+
+export interface IndentProblem extends Owner {
   line: number;
   col: number;
   message: string;
   /** The key on the misplaced line, if it has one (the field to name). */
   key?: string;
-  /** The task the line belongs to: its own id (`- id: build`), else that of the line to line up with. */
-  id?: string;
 }
 
 interface Open {
@@ -27,8 +31,8 @@ interface Open {
   line: number;
   /** What a person sees: `'run:'` or `'- id: build'`. */
   label: string;
-  /** The task it belongs to: the id of the enclosing `- id: X` line. */
-  task?: string;
+  key?: string;
+  owner: Owner;
 }
 
 interface Parsed {
@@ -43,13 +47,24 @@ interface Parsed {
 }
 
 const KEY = /^("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s#'"[\]{},&*!|>%@`?-][^]*?|-[^\s][^]*?)\s*:(?:\s+|$)/;
+const unquote = (v: string) => v.replace(/^(["'])(.*)\1$/, '$2');
+
+/** A text block (`run: |`) being read: its key's column, the column of its first line. */
+interface Block {
+  at: number;
+  indent: number;
+  line: number;
+  label: string;
+  key?: string;
+  owner: Owner;
+}
 
 /** The first wrongly indented line, if the plan's text shows one. */
 export function indentProblem(text: string): IndentProblem | undefined {
   const lines = text.split('\n');
   const open: Open[] = [];
   let opener: Open | undefined; // the last entry, when its line ended without a value
-  let blockAt = -1; // inside a block scalar: lines deeper than this column are text
+  let block: Block | undefined;
   let lastCol = 0;
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i]!.replace(/\r$/, '');
@@ -57,21 +72,27 @@ export function indentProblem(text: string): IndentProblem | undefined {
     const rest = raw.slice(lead.length);
     if (rest === '' || rest.startsWith('#')) continue;
     const col = lead.length;
-    if (blockAt >= 0) {
-      if (col > blockAt) continue;
-      blockAt = -1;
+    if (block) {
+      if (col > block.at) {
+        if (block.indent < 0) block.indent = col;
+        else if (col < block.indent) {
+          return { line: i + 1, col: col + 1, message: `bad indentation: this line of the text under ${block.label} (line ${block.line}) starts at column ${col + 1}, left of the text's first line (column ${block.indent + 1}); indent it like the lines above it`, ...(block.key !== undefined && { key: block.key }), ...block.owner };
+        }
+        continue;
+      }
+      block = undefined;
     }
+    const top = open[open.length - 1];
     if (lead.includes('\t')) {
       const key = parseLine(rest, col)?.key;
-      const task = open[open.length - 1]?.task;
-      return { line: i + 1, col: lead.indexOf('\t') + 1, message: 'a tab in the indentation: YAML indents with spaces only (replace the tab with spaces)', ...(key !== undefined && { key }), ...(task !== undefined && { id: task }) };
+      return { line: i + 1, col: lead.indexOf('\t') + 1, message: 'a tab in the indentation: YAML indents with spaces only (replace the tab with spaces)', ...(key !== undefined && { key }), ...top?.owner };
     }
     if (/^(---|\.\.\.)(\s|$)/.test(rest) || rest.startsWith('? ')) return undefined;
     const p = parseLine(rest, col);
     if (!p) return undefined;
     if (p.entries.length === 0) {
       // Text: the continuation of a multi-line plain string, which may sit deeper than its key.
-      if (open.length && col > open[open.length - 1]!.col) {
+      if (top && col > top.col) {
         opener = undefined;
         continue;
       }
@@ -79,17 +100,28 @@ export function indentProblem(text: string): IndentProblem | undefined {
     }
     const first = p.entries[0]!;
     const label = labelOf(rest);
+    const own = first.kind === 'seq' ? ownerOf(rest, open.find((o) => o.col === 0 && o.kind === 'map')?.key) : undefined;
     const problem = place(open, opener, first.col, first.kind, i + 1, label, lastCol);
-    if (problem) return { ...problem, ...(p.key !== undefined && first.kind === 'map' && { key: p.key }), ...(p.key === 'id' && first.kind === 'seq' && { id: p.value.replace(/^(["'])(.*)\1$/, '$2') }) };
-    const task = first.kind === 'seq' && p.key === 'id' ? p.value : open[open.length - 1]?.task;
+    if (problem) return { ...problem, ...(p.key !== undefined && first.kind === 'map' && { key: p.key }), ...own };
     // The line's entry replaces its sibling (same column and kind) and closes what was deeper.
-    for (let top = open[open.length - 1]; top && (top.col > first.col || (top.col === first.col && top.kind === first.kind)); top = open[open.length - 1]) open.pop();
-    for (const e of p.entries) open.push({ col: e.col, kind: e.kind, line: i + 1, label: e.kind === 'seq' ? `'${label}'` : `'${p.key}:'`, ...(task !== undefined && { task }) });
+    for (let t = open[open.length - 1]; t && (t.col > first.col || (t.col === first.col && t.kind === first.kind)); t = open[open.length - 1]) open.pop();
+    const owner = own ?? open[open.length - 1]?.owner ?? {};
+    for (const e of p.entries) open.push({ col: e.col, kind: e.kind, line: i + 1, label: e.kind === 'seq' ? `'${label}'` : `'${p.key}:'`, ...(e.kind === 'map' && p.key !== undefined && { key: p.key }), owner });
     opener = p.opens ? open[open.length - 1] : undefined;
-    if (p.block) blockAt = col + (first.kind === 'seq' && p.entries.length > 1 ? p.entries[1]!.col - col : 0);
+    // A block with an explicit indentation (`|2`) may start deeper than its text: not followed.
+    if (p.block) block = { at: p.entries[p.entries.length - 1]!.col, indent: /\d/.test(p.value) ? 0 : -1, line: i + 1, label: `'${label}'`, ...(p.key !== undefined && { key: p.key }), owner };
     lastCol = p.entries[p.entries.length - 1]!.col;
   }
   return undefined;
+}
+
+/** The task or agent a list item names on its first line, in the plan's `tasks:` or `agents:`. */
+function ownerOf(rest: string, section: string | undefined): Owner | undefined {
+  const field = section === 'tasks' ? 'id' : section === 'agents' ? 'name' : undefined;
+  if (!field) return undefined;
+  const m = new RegExp(`^-\\s+(?:\\{\\s*(?:[^}]*,\\s*)?)?${field}:\\s*("[^"]*"|'[^']*'|[^\\s,}#]+)`).exec(rest);
+  if (!m) return undefined;
+  return section === 'tasks' ? { task: unquote(m[1]!) } : { agent: unquote(m[1]!) };
 }
 
 /**
@@ -115,7 +147,7 @@ function place(open: Open[], opener: Open | undefined, col: number, kind: 'map' 
   const where = top && top.col === col
     ? (kind === 'seq' ? 'is where the fields of a mapping are, not the items of a list' : "is where a list's items are, not the fields of a mapping")
     : col > lastCol ? 'is indented further than the line above, which opens nothing' : 'lines up with nothing above it';
-  return { line, col: col + 1, message: `bad indentation: ${what} at column ${col + 1} ${where}${hint}`, ...(like?.task !== undefined && { id: like.task }) };
+  return { line, col: col + 1, message: `bad indentation: ${what} at column ${col + 1} ${where}${hint}`, ...(like ?? top)?.owner };
 }
 
 function labelOf(rest: string): string {
@@ -143,7 +175,7 @@ function parseLine(rest: string, col: number): Parsed | undefined {
   let key: string | undefined;
   let value = s;
   if (m) {
-    key = m[1]!.replace(/^(["'])(.*)\1$/, '$2');
+    key = unquote(m[1]!);
     entries.push({ col: c, kind: 'map' });
     value = s.slice(m[0].length);
   } else if (entries.length === 0) {

@@ -23,9 +23,10 @@ export function syntaxProblems(doc: Document, text: string, loc: Locator): PlanP
   // The scan follows only what it understands, so a line it flags is wrong YAML; it is taken
   // when no error the parser reports lies wholly before it.
   if (indent && lineStart(text, indent.line) <= Math.max(...doc.errors.map((e) => e.pos[1]))) {
-    const p = loc.atOffset(lineStart(text, indent.line) + indent.col - 1, indent.message);
-    const { field: _field, ...rest } = p;
-    return [{ ...rest, ...(indent.id !== undefined && { task: indent.id }), ...(indent.key !== undefined && { field: indent.key }) }];
+    // The parser's idea of the task or field around a broken line is unreliable: the scan's own.
+    const { file, line, col } = loc.atOffset(lineStart(text, indent.line) + indent.col - 1, indent.message);
+    const { task, agent, key, message } = indent;
+    return [{ file, line, col, ...(task !== undefined && { task }), ...(agent !== undefined && { agent }), ...(key !== undefined && { field: key }), message }];
   }
   return [first].map((e) => {
     let offset = e.pos[0];
