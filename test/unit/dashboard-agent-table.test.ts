@@ -7,8 +7,8 @@
  */
 import { expect } from 'chai';
 import { planLayout, tableInner } from '../../panes/dashboard/model/layout.js';
-import type { AgentRow } from '../../panes/dashboard/model/view-model.js';
-import { agentColumns, agentHeader, agentRowText, TASK_MIN } from '../../panes/dashboard/view/view-text.js';
+import type { AgentRow, DashboardModel } from '../../panes/dashboard/model/view-model.js';
+import { agentColumns, agentHeader, agentRowText, statusLine, TASK_MIN } from '../../panes/dashboard/view/view-text.js';
 
 const NAMES = ['Core-Setup-Agent', 'Voice-Synthesis-Agent', 'Lip-Sync-Agent', 'Avatar-Agent', 'Video-Agent', 'API-Agent', 'Models-Agent', 'Config-Agent', 'Docker-Agent', 'Testing-Agent', 'Docs-Agent', 'Monitor-Agent'];
 const BUSY: Record<string, [string, string, number]> = {
@@ -60,5 +60,18 @@ describe('the agents table fits the control pane (pure)', () => {
     const { lines } = render(200, 60);
     expect(lines[0]).to.match(/^Q AGENT +STATE +TASK +ELAPSED RST DONE$/);
     expect(lines[2]).to.match(/^ {2}Voice-Synthesis-Agent retrying +T004#2 Voice synthesis engine +8\.20s +0 +1$/);
+  });
+});
+
+describe('the status line fits the control pane (pure)', () => {
+  const m = {
+    status: { planName: 'avatar-platform', runStatus: 'running', paused: false, elapsedMs: 42_000, makespanMs: 40_600, lowerBoundMs: 35_300, etaMs: 5_000, criticalPath: [] },
+    progress: { done: 17, total: 20, percent: 85, counts: { pending: 0, ready: 0, running: 3, done: 17, failed: 0, blocked: 0 } },
+  } as unknown as DashboardModel;
+
+  it('at 39 columns it keeps the ETA (the makespan gives way); wider, the makespan is back', () => {
+    // Before, the 40-column pane read "17/20 done 42.0s makespan 40.6s (≥35.…": the ETA was cut off.
+    expect(statusLine(m, 39)).to.equal('17/20 done 42.0s ETA ~5.00s');
+    expect(statusLine(m, 200)).to.match(/makespan 40\.6s vs lower bound 35\.3s │ ETA ~5\.00s$/);
   });
 });

@@ -33,7 +33,9 @@ export function statusParts(m: DashboardModel, short = false): string[] {
 export function statusLine(m: DashboardModel, width: number, keysHint = ''): string {
   const long = statusParts(m).join(' │ ');
   const short = statusParts(m, true);
-  const line = [long, short.join(' │ '), short.join(' '), short.slice(1).join(' ')].find((l) => l.length <= width) ?? short.slice(1).join(' ');
+  // The narrowest (the control pane of an 80x24 session) keeps progress, time and the ETA.
+  const least = [short[1], short[2], short[4]].join(' ');
+  const line = [long, short.join(' │ '), short.join(' '), short.slice(1).join(' '), least].find((l) => l.length <= width) ?? least;
   if (keysHint && line.length + keysHint.length + 3 <= width) return `${line}${' '.repeat(width - line.length - keysHint.length)}${keysHint}`;
   return fit(line, width);
 }
