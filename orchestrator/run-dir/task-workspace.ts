@@ -25,6 +25,8 @@ export type MergeOutcome = { merged: true; merge: string; already: boolean } | {
 
 /** How many times a merge is computed again because another one moved the integration tip first. */
 const MAX_MERGE_TRIES = 200;
+/** How many times a worktree is added again after a clash with another worktree's removal. */
+const ADD_TRIES = 4;
 
 export class TaskWorkspaces {
   private readonly env: Record<string, string>;
@@ -85,8 +87,25 @@ export class TaskWorkspaces {
     }
     const base = await this.tip(this.integrationRef);
     if (!base) throw new Error(`the integration branch ${this.settings.integration} is gone`);
-    await gitOut(this.repo.top, ['worktree', 'add', '-q', '-b', this.branch(id), path, base]);
+    await this.addWorktree(id, path, base);
     return { kind: 'run', path, cwd: join(path, this.repo.workdirRel), base, ...(r.action === 'recreate' && { recreated: r.why }) };
+  }
+
+  /**
+   * `git worktree add` of a new branch. git reads every other worktree's folder under
+   * `.git/worktrees/` while it adds one, and fails when another worker's `worktree remove` deletes
+   * one meanwhile ("failed to read .git/worktrees/T011/commondir"): that attempt is cleaned up
+   * (the branch may already exist) and made again.
+   */
+  private async addWorktree(id: string, path: string, base: string): Promise<void> {
+    const args = ['worktree', 'add', '-q', '-b', this.branch(id), path, base];
+    for (let i = 1; ; i++) {
+      const r = await git(this.repo.top, args);
+      if (r.code === 0) return;
+      if (i >= ADD_TRIES || !/worktrees\//.test(r.stderr)) throw new GitError(args, r);
+      await this.discard(id);
+      await new Promise((res) => setTimeout(res, 5 + Math.random() * 20));
+    }
   }
 
   /** Removes the task's worktree and branch (whatever state they are in). */

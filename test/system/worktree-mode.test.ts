@@ -236,6 +236,34 @@ exec "${REAL_GIT}" "$@"
     });
   }
 
+  it("adds a worktree again when git's first add clashed with another worktree's removal", async () => {
+    const repo = userRepo(join(root, 'repo'));
+    // The first `worktree add` does what the real one did when another worker removed a
+    // worktree meanwhile: the branch is made, then git fails reading the other's folder.
+    const bin = join(root, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'git'), `#!/bin/sh
+case " $* " in
+  *" worktree add "*)
+    if mkdir '${join(root, 'failed-once')}' 2>/dev/null; then
+      prev=; dir=; for a in "$@"; do [ "$prev" = -b ] && br=$a; [ "$prev" = -C ] && dir=$a; prev=$a; done
+      last=; for a in "$@"; do last=$a; done
+      "${REAL_GIT}" -C "$dir" branch "$br" "$last"
+      echo "fatal: failed to read .git/worktrees/T9/commondir: Success" >&2
+      exit 128
+    fi ;;
+esac
+exec "${REAL_GIT}" "$@"
+`);
+    chmodSync(join(bin, 'git'), 0o755);
+    const planFile = plan([{ id: 'T1', title: 'One', run: "printf '1\\n' > one.txt" }]);
+    const r = await cli(['run', planFile, '--run-dir', root], { env: { ...env, PATH: `${bin}:${process.env.PATH}` }, timeoutMs: 150_000 });
+    expect(r.exitCode, r.stdout + r.stderr).to.equal(0);
+    expect(existsSync(join(root, 'failed-once')), 'the first add failed').to.equal(true);
+    expectMergedOnce(repo, ['T1']);
+    expect(git(repo, 'show', `${INTEGRATION}:one.txt`)).to.equal('1');
+  });
+
   it('reset removes the run\'s worktrees and task branches after saying so; --fresh starts the integration branch again', async () => {
     const repo = userRepo(join(root, 'repo'));
     const planFile = plan([
