@@ -2,7 +2,8 @@
  * One attempt of a task: its `run`, then its `verify`, in the plan's workdir, with the task's
  * environment. Every attempt's output is appended to logs/tasks/<ID>.log under a header.
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, openSync, statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { TaskDef } from '../orchestrator/core/plan/plan-types.js';
 import { execute, type ExecResult } from './executor.js';
 import { AppendLog } from './append-log.js';
@@ -49,9 +50,9 @@ function describe(step: string, r: ExecResult, timeoutMs: number): string {
 
 export async function runAttempt(a: AttemptInput): Promise<AttemptResult> {
   // The log is opened once per attempt, not once per write (each open of a new file allocates
-  // its inode, a real cost on a busy disk), and only once the command has started, so that
-  // only the spawn stands between claiming a task and running it. Its header still comes
-  // first. Writes are asynchronous (append-log.ts): a flood of output never blocks the worker.
+  // its inode, a real cost on a busy disk). A plain command writes its output straight into it
+  // (after its header, see directLog); what this process writes there (the header, a pty's or
+  // an agent's output, the result) is asynchronous (append-log.ts): it never blocks the worker.
   const header = `\n=== ${a.def.id} attempt ${a.attempt} by ${a.agent} at ${new Date().toISOString()} ===\n`;
   let log: AppendLog | undefined;
   const open = (): AppendLog => {
@@ -92,6 +93,30 @@ export async function runAttempt(a: AttemptInput): Promise<AttemptResult> {
   }
 }
 
+/**
+ * Free space below which a command's output goes through this process instead of straight
+ * into its log: a command writing into a full disk itself gets the error (and usually fails),
+ * while output through a pipe keeps the task running and the log degrades (append-log.ts).
+ */
+export const DIRECT_LOG_MIN_FREE_BYTES = 2 ** 30;
+
+/**
+ * The task log, flushed, opened once more for a command to write its output straight into
+ * (appending; readable, for the tail). Undefined when the log is not usable or its disk is
+ * nearly full: the command's output then comes through pipes, as for a terminal.
+ */
+async function directLog(log: AppendLog): Promise<number | undefined> {
+  await log.flushed();
+  if (log.failed) return undefined;
+  try {
+    const fs = statfsSync(dirname(log.path));
+    if (fs.bavail * fs.bsize < DIRECT_LOG_MIN_FREE_BYTES) return undefined;
+    return openSync(log.path, constants.O_RDWR | constants.O_APPEND | constants.O_NOFOLLOW);
+  } catch {
+    return undefined;
+  }
+}
+
 async function failedToStart(log: AppendLog, a: AttemptInput, reason: string): Promise<AttemptResult> {
   log.write(`=== FAILED: ${reason} ===\n`);
   await log.ready();
@@ -112,16 +137,23 @@ async function attempt(a: AttemptInput, open: () => AppendLog): Promise<AttemptR
   const step = async (name: 'run' | 'verify', pty: boolean) => {
     const cmd = name === 'run' ? a.def.run! : a.def.verify!;
     if (name === 'verify') log(`--- verify ---\n`);
-    const r = await execute(cmd, {
-      cwd: a.cwd, env, pty, timeoutMs: Math.max(1, deadline - Date.now()), signal: a.signal, onStart: name === 'run' ? a.onStart : undefined,
-      onOutput: (c) => {
-        tail.push(c);
-        return open().write(c);
-      },
-      onDrain: (resume) => open().onDrain(resume),
-    });
-    tail.end();
-    return r;
+    // A plain command writes its output straight into the log, after what this process wrote.
+    const fd = pty ? undefined : await directLog(open());
+    try {
+      const r = await execute(cmd, {
+        cwd: a.cwd, env, pty, timeoutMs: Math.max(1, deadline - Date.now()), signal: a.signal, onStart: name === 'run' ? a.onStart : undefined,
+        ...(fd !== undefined && { logFd: fd, onSkip: () => tail.skip() }),
+        onOutput: (c) => {
+          tail.push(c);
+          return fd === undefined ? open().write(c) : true;
+        },
+        onDrain: (resume) => open().onDrain(resume),
+      });
+      tail.end();
+      return r;
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
   };
   let agent: AgentRunResult | undefined;
   let r: ExecResult;

@@ -72,6 +72,28 @@ describe('task output (real processes)', function () {
     expect(s.spawnError).to.be.a('string');
   });
 
+  it("a plain command writes straight into its task log, in order with the attempt's own lines; the tail is read back", async () => {
+    const def = {
+      id: 'd', title: 'd', run: 'readlink /proc/self/fd/1; readlink /proc/self/fd/2 >&2; seq 1 200000; echo last', verify: 'echo verified',
+      env: {}, timeoutMs: 60_000, pty: false, needs: [], retries: 0,
+    } as unknown as TaskDef;
+    const logFile = join(dir, 'd.log');
+    const lines: string[] = [];
+    const r = await runAttempt({ def, cwd: dir, agent: 'a', attempt: 1, logFile, onLine: (l) => lines.push(l) });
+    expect(r.ok, r.reason).to.equal(true);
+    const log = readFileSync(logFile, 'utf8').split('\n');
+    // Its stdout and stderr are the log file itself: no pipe through the worker.
+    expect(log[1]).to.match(/^=== d attempt 1 by a at /);
+    expect(log.slice(2, 4)).to.deep.equal([logFile, logFile]);
+    expect(log.indexOf('200000')).to.equal(log.indexOf('1') + 199_999);
+    expect(log.slice(-5)).to.deep.equal(['last', '--- verify ---', 'verified', log.at(-2)!, '']);
+    expect(log.at(-2)).to.match(/^=== ok after \d+ ms ===$/);
+    // Read back: the head line by line, the end as the tail (the middle of a flood is skipped).
+    expect(lines.slice(0, 3)).to.deep.equal([logFile, logFile, '1']);
+    expect(r.tail.at(-1)).to.equal('verified');
+    expect(r.tail).to.include('last');
+  });
+
   it('a log name the file system refuses, or a workdir that cannot exist, fails that attempt with the reason', async () => {
     const def = { id: 'x', title: 'x', run: 'echo hi', env: {}, timeoutMs: 10_000, pty: false, needs: [], retries: 0 } as unknown as TaskDef;
     const long = await runAttempt({ def, cwd: dir, agent: 'a', attempt: 1, logFile: join(dir, `${'y'.repeat(300)}.log`) });
