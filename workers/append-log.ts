@@ -21,12 +21,6 @@ export class AppendLog {
   openFailed = false;
   private stream: WriteStream;
   private drains: Array<() => void> = [];
-  /** Writes handed to the file system and not done yet, and who waits for them all to be done. */
-  private inFlight = 0;
-  private flushes: Array<() => void> = [];
-  private written = () => {
-    if (--this.inFlight === 0) this.releaseFlushes();
-  };
   private closed: Promise<void>;
   private opened: Promise<void>;
 
@@ -56,18 +50,7 @@ export class AppendLog {
   /** Queues `data`; false means: wait for onDrain before writing more. */
   write(data: string | Buffer): boolean {
     if (this.failed || this.stream.destroyed) return true;
-    this.inFlight++;
-    return this.stream.write(data, this.written);
-  }
-
-  /**
-   * Resolves once everything written so far is in the file (or the log failed): another writer
-   * of the same file (a command writing its output straight into it) comes after it.
-   */
-  async flushed(): Promise<void> {
-    await this.opened;
-    if (this.inFlight === 0 || this.failed || this.stream.destroyed) return;
-    await new Promise<void>((resolve) => this.flushes.push(resolve));
+    return this.stream.write(data);
   }
 
   onDrain(cb: () => void): void {
@@ -85,14 +68,7 @@ export class AppendLog {
     if (this.failed) return;
     this.failed = `${e.code ?? 'error'} writing ${this.path}: ${e.message}`;
     this.release();
-    this.releaseFlushes();
     this.onFail(this.failed);
-  }
-
-  private releaseFlushes(): void {
-    const waiting = this.flushes;
-    this.flushes = [];
-    for (const cb of waiting) cb();
   }
 
   private release(): void {
