@@ -19,11 +19,10 @@ import type { State } from '../state/schema.js';
 import { appendEvent, runStore } from '../orchestrator/run-dir/run-store.js';
 import { signalGroup } from './os/process-groups.js';
 import { AppendLog } from './append-log.js';
-import { liveHolder } from '../orchestrator/supervisors/roles.js';
+import { SupervisorWatch } from './supervisor-watch.js';
 import { DiskError, diskErrorOf } from '../orchestrator/core/errors.js';
-import { LEASE_MS } from '../orchestrator/core/run/transitions.js';
 import { RUN_DIR_ENV, SUPERVISOR_ENV, parseSupervisor } from '../orchestrator/supervisors/worker-process.js';
-import { killOwnedGroups, startTimeOf, stillRunning } from './os/process-tree.js';
+import { killOwnedGroups, startTimeOf } from './os/process-tree.js';
 import type { GroupRef } from '../orchestrator/core/run/group-ref.js';
 import { StraySweeper } from './os/stray-sweep.js';
 import { runAttempt, type AgentContext, type AttemptResult } from './task-runner.js';
@@ -56,14 +55,6 @@ export const PGID_RECORD_DELAY_MS = 100;
  */
 export const AGENT_LOG_SHARE_BYTES = 16 * 1024;
 
-/**
- * A group started by a supervisor (the run, or the keep-alive monitor) leaves when that
- * supervisor is gone and, for this long, no other holds the keep-alive role and no
- * high-availability control process lives (it starts a new monitor, however long that takes
- * on a loaded machine): nobody would restart the group, stop it or end the run. Short enough
- * that its tasks end within a lease.
- */
-export const SUPERVISOR_GRACE_MS = LEASE_MS / 2;
 /** Leftovers of finished attempts are looked for at most this often (stray-sweep.ts). */
 export const SWEEP_DELAY_MS = 1000;
 
@@ -102,8 +93,8 @@ export class WorkerGroup {
   private sweeper: StraySweeper;
   private sweepTimer?: NodeJS.Timeout;
   private sweepingAll = false;
-  private supervisor = parseSupervisor(process.env[SUPERVISOR_ENV]);
-  private supervisorGoneAt?: number;
+  /** Whether whoever supervises this group is gone for good (then it stops; supervisor-watch.ts). */
+  private supervisor: SupervisorWatch;
   /** The disk refused a state write: the group stops and says so (worker-main.ts maps it to an exit code). */
   private fatal?: DiskError;
 
@@ -112,6 +103,7 @@ export class WorkerGroup {
     this.plan = readRunPlan(this.paths);
     this.agents = agentsOfQuad(this.plan.agents, o.quad);
     this.store = runStore(this.paths);
+    this.supervisor = new SupervisorWatch(this.paths.stateDir, parseSupervisor(process.env[SUPERVISOR_ENV]));
     this.ctx = buildContext(this.plan);
     const g = this.plan.git;
     if (g?.repo) this.workspaces = new TaskWorkspaces(g.repo, this.plan.name, this.paths.stateDir, g);
@@ -188,17 +180,6 @@ export class WorkerGroup {
     this.sweepTimer ??= setTimeout(() => this.sweepNow(), SWEEP_DELAY_MS);
   }
 
-  /** True once the supervisor that started this group has been gone for SUPERVISOR_GRACE_MS with no successor. */
-  private orphaned(): boolean {
-    const sup = this.supervisor;
-    if (!sup || stillRunning(sup) || liveHolder(this.paths.stateDir, 'keep-alive') || liveHolder(this.paths.stateDir, 'control')) {
-      this.supervisorGoneAt = undefined;
-      return false;
-    }
-    this.supervisorGoneAt ??= Date.now();
-    return Date.now() - this.supervisorGoneAt >= SUPERVISOR_GRACE_MS;
-  }
-
   private async shutdown(why: 'finished' | 'stopped'): Promise<void> {
     this.sweepNow(true);
     clearInterval(this.heartbeatTimer);
@@ -220,8 +201,8 @@ export class WorkerGroup {
   }
 
   private async beat(): Promise<void> {
-    if (!this.stopping && this.orphaned()) {
-      this.o.view.log(`the supervisor that started this group (pid ${this.supervisor!.pid}) is gone and no keep-alive monitor or control process took over: stopping`);
+    if (!this.stopping && this.supervisor.orphaned()) {
+      this.o.view.log(`${this.supervisor.describe()} is gone and no keep-alive monitor or control process took over: stopping`);
       void this.stop();
       return;
     }

@@ -3,7 +3,7 @@
  * pane), their titles and commands, and the grid tmux's `tiled` layout makes of them.
  */
 import type { QuadDef } from '../../orchestrator/core/plan/plan-types.js';
-import { RUN_DIR_ENV, workerArgs } from '../../orchestrator/supervisors/worker-process.js';
+import { CONTROL_ROLE_MARK, RUN_DIR_ENV, SUPERVISOR_ENV, workerArgs } from '../../orchestrator/supervisors/worker-process.js';
 
 export const MAIN_WINDOW = 'quads';
 export const LOGS_WINDOW = 'logs';
@@ -22,10 +22,13 @@ export interface PaneSpec {
 /**
  * `-e NAME=VALUE` arguments for new-session / split-window / respawn-pane. RUN_DIR_ENV is set
  * in every pane's environment (so in its tasks' too): a task left behind by a killed worker is
- * found by it (and ORCHESTRATOR_AGENT) — the same convention as child-process mode.
+ * found by it (and ORCHESTRATOR_AGENT) — the same convention as child-process mode. The
+ * supervisor marker names the control role: a quad pane's supervisor is the session's control
+ * process, whatever its pid (it starts last and may be respawned), and without one for good
+ * the pane's workers stop (workers/supervisor-watch.ts).
  */
 export function paneEnvArgs(runDir: string): string[] {
-  return ['-e', `${RUN_DIR_ENV}=${runDir}`];
+  return ['-e', `${RUN_DIR_ENV}=${runDir}`, '-e', `${SUPERVISOR_ENV}=${CONTROL_ROLE_MARK}`];
 }
 
 export interface CommandContext {
