@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../../state/atomic-write.js';
 import type { StateLock } from '../../state/lock.js';
 import { pidAlive, readProc, stillRunning } from '../../workers/os/process-tree.js';
+import { systemClock, type Clock, type ClockTimer } from '../../workers/os/clock.js';
+import { peerStep, respawnDelayMs } from '../core/supervision/peer-respawn.js';
 
 export type Role = 'keep-alive' | 'control';
 
@@ -74,33 +76,30 @@ export interface RoleKeeperOptions {
   /** Called after a replacement was started (not for the first start). */
   onRestart?: (pid: number | undefined) => void;
   pollMs?: number;
-}
-
-/** Before respawning a peer whose last `failedStarts` starts died before taking the role: 0, 0.25, 0.5, 1, 2 s. */
-export function respawnDelayMs(failedStarts: number): number {
-  return failedStarts ? Math.min(2000, 250 * 2 ** (failedStarts - 1)) : 0;
+  /** Time and the poll (tests: a virtual clock). */
+  clock?: Clock;
 }
 
 /**
  * Keeps another singleton process of the run alive (high-availability mode: the control
  * process keeps the keep-alive monitor, the monitor keeps the control process). Polls the
- * holder file often — a dead peer is the one thing nobody else would notice.
- *
- * Only a peer that dies before it takes its role (it cannot start) is respawned with backoff.
- * One that was killed after taking it is replaced at once, however often it happens: while the
- * peer is down, this process is the only supervisor left, and waiting would leave a window in
- * which a second kill ends supervision for good.
+ * holder file often — a dead peer is the one thing nobody else would notice. When to respawn is
+ * decided by `peerStep` (orchestrator/core/supervision/peer-respawn.ts); the time and the poll
+ * come from the injected clock.
  */
 export class RoleKeeper {
   private child?: ChildProcess;
   private childJudged = true;
-  private timer?: NodeJS.Timeout;
+  private timer?: ClockTimer;
   private starts = 0;
   private stopped = false;
   private failedStarts = 0;
   private lastSpawnAt = 0;
+  private readonly clock: Clock;
 
-  constructor(private o: RoleKeeperOptions) {}
+  constructor(private o: RoleKeeperOptions) {
+    this.clock = o.clock ?? systemClock;
+  }
 
   /**
    * Checks at once (a process that just took over must do its watching duty before anything
@@ -110,12 +109,12 @@ export class RoleKeeper {
   start(firstIsRestart: boolean): void {
     this.starts = firstIsRestart ? 1 : 0;
     this.check();
-    this.timer = setInterval(() => this.check(), this.o.pollMs ?? 250);
+    this.timer = this.clock.setInterval(() => this.check(), this.o.pollMs ?? 250);
   }
 
   stop(): void {
     this.stopped = true;
-    clearInterval(this.timer);
+    this.clock.clearInterval(this.timer);
   }
 
   alive(): boolean {
@@ -134,18 +133,21 @@ export class RoleKeeper {
   }
 
   private check(): void {
-    if (this.stopped || !this.o.wanted() || this.alive()) return;
-    if (!this.childJudged && this.child) {
-      // A dead holder stays in the role file: that is how we tell killed from failed to start.
-      this.childJudged = true;
-      this.failedStarts = readHolder(this.o.stateDir, this.o.role)?.pid === this.child.pid ? 0 : this.failedStarts + 1;
-    }
-    if (Date.now() < this.lastSpawnAt + this.backoffMs) return;
-    this.lastSpawnAt = Date.now();
+    if (this.stopped) return;
+    const wanted = this.o.wanted();
+    const alive = wanted && this.alive();
+    // A dead holder stays in the role file: that is how we tell killed from failed to start.
+    const judge = wanted && !alive && !this.childJudged && this.child !== undefined;
+    const endedAfterClaim = judge ? readHolder(this.o.stateDir, this.o.role)?.pid === this.child!.pid : undefined;
+    const step = peerStep({ now: this.clock.now(), wanted, alive, endedAfterClaim, failedStarts: this.failedStarts, lastSpawnAt: this.lastSpawnAt });
+    if (judge) this.childJudged = true;
+    this.failedStarts = step.failedStarts;
+    if (!step.spawn) return;
+    this.lastSpawnAt = this.clock.now();
     this.child = this.o.spawn();
     this.childJudged = false;
     this.child.once('error', () => undefined);
-    this.child.once('exit', () => setImmediate(() => this.check()));
+    this.child.once('exit', () => this.clock.setTimeout(() => this.check(), 0));
     if (this.starts++ > 0) this.o.onRestart?.(this.child.pid);
   }
 }

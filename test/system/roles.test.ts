@@ -5,12 +5,14 @@
  * cannot start is respawned with growing gaps, never in a tight loop.
  */
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { EventEmitter, once } from 'node:events';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeDir, tempDir, waitFor } from '../helpers/cli.js';
-import { readHolder, respawnDelayMs, roleFile, RoleKeeper } from '../../orchestrator/supervisors/roles.js';
+import { readHolder, roleFile, RoleKeeper } from '../../orchestrator/supervisors/roles.js';
 import { sleep } from '../support/procs.js';
+import { VirtualClock } from '../helpers/virtual-clock.js';
 
 /** A peer that takes the role (writes the holder file) and stays, or one that dies at once. */
 function peer(file: string, takesRole: boolean) {
@@ -40,10 +42,6 @@ describe('RoleKeeper: keeping the peer singleton alive (real processes)', functi
       }
     }
     removeDir(dir);
-  });
-
-  it('backs off only for starts that fail: 0, 0.25, 0.5, 1, 2 s', () => {
-    expect([0, 1, 2, 3, 4, 5, 9].map(respawnDelayMs)).to.deep.equal([0, 250, 500, 1000, 2000, 2000, 2000]);
   });
 
   it('replaces a peer killed after taking its role at once, six times in a row', async () => {
@@ -84,5 +82,101 @@ describe('RoleKeeper: keeping the peer singleton alive (real processes)', functi
     await sleep(1500);
     // Gaps of 1 s and 2 s from here: at most two more starts (a tight loop would make dozens).
     expect(spawned.length - before).to.be.at.most(2);
+  });
+});
+
+/**
+ * A stand-in for a peer process, ended by the test. It lives as a real `sleep` (so that pid
+ * checks see it) when it is to take its role, else it has a dead pid from the start.
+ */
+class FakePeer extends EventEmitter {
+  static readonly all = new Set<FakePeer>();
+  exitCode: number | null = null;
+  signalCode: NodeJS.Signals | null = null;
+  readonly pid: number;
+  private proc?: ChildProcess;
+
+  constructor(lives: boolean) {
+    super();
+    this.proc = lives ? spawn('sleep', ['60'], { stdio: 'ignore' }) : undefined;
+    this.pid = this.proc?.pid ?? spawnSync('true').pid;
+    FakePeer.all.add(this);
+  }
+
+  /** Takes the role the way a real peer does: its pid in the holder file. */
+  takeRole(file: string): void {
+    writeFileSync(file, JSON.stringify({ pid: this.pid }));
+  }
+
+  async end(signal?: NodeJS.Signals): Promise<void> {
+    if (this.proc && this.proc.exitCode === null && this.proc.signalCode === null) {
+      const gone = once(this.proc, 'exit');
+      this.proc.kill('SIGKILL');
+      await gone;
+    }
+    if (signal) this.signalCode = signal;
+    else this.exitCode = 1;
+    this.emit('exit', this.exitCode, this.signalCode);
+  }
+}
+
+describe('RoleKeeper in virtual time (the poll and the backoff on the injected clock)', () => {
+  let dir: string;
+  let keeper: RoleKeeper | undefined;
+  beforeEach(() => {
+    dir = tempDir('orch-roles-v-');
+    mkdirSync(dir, { recursive: true });
+  });
+  afterEach(async () => {
+    keeper?.stop();
+    await Promise.all([...FakePeer.all].map((p) => p.end()));
+    FakePeer.all.clear();
+    removeDir(dir);
+  });
+
+  it('respawns a peer that cannot start exactly 0.25, 0.5, 1, 2 and 2 s apart', async () => {
+    const clock = new VirtualClock();
+    const spawns: number[] = [];
+    keeper = new RoleKeeper({
+      stateDir: dir, role: 'keep-alive', wanted: () => true, clock, pollMs: 250,
+      spawn: () => {
+        spawns.push(clock.now());
+        const p = new FakePeer(false);
+        void p.end();
+        return p as unknown as ChildProcess;
+      },
+    });
+    keeper.start(false);
+    await clock.advance(6000);
+    expect(spawns.slice(1).map((t, i) => t - spawns[i]!)).to.deep.equal([250, 500, 1000, 2000, 2000]);
+  });
+
+  it('replaces a peer killed after taking its role without letting any time pass, six times in a row', async () => {
+    const clock = new VirtualClock();
+    const file = roleFile(dir, 'control');
+    const peers: FakePeer[] = [];
+    const spawns: number[] = [];
+    const restarts: Array<number | undefined> = [];
+    keeper = new RoleKeeper({
+      stateDir: dir, role: 'control', wanted: () => true, clock, pollMs: 250, onRestart: (pid) => restarts.push(pid),
+      spawn: () => {
+        spawns.push(clock.now());
+        const p = new FakePeer(true);
+        p.takeRole(file);
+        peers.push(p);
+        return p as unknown as ChildProcess;
+      },
+    });
+    keeper.start(false);
+    for (let kill = 1; kill <= 6; kill++) {
+      await clock.advance(1000);
+      const killedAt = clock.now();
+      await peers.at(-1)!.end('SIGKILL');
+      await clock.advance(0);
+      expect(spawns, `after kill ${kill}`).to.have.length(kill + 1);
+      expect(spawns.at(-1), `replacement ${kill}`).to.equal(killedAt);
+      expect(keeper.backoffMs).to.equal(0);
+    }
+    expect(restarts).to.deep.equal(peers.slice(1).map((p) => p.pid));
   });
 });
