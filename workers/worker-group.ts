@@ -19,12 +19,12 @@ import type { State } from '../state/schema.js';
 import { appendEvent, runStore } from '../orchestrator/run-dir/run-store.js';
 import { signalGroup } from './os/process-groups.js';
 import { AppendLog } from './append-log.js';
-import { liveHolder } from '../orchestrator/supervisors/roles.js';
+import { liveHolder } from '../orchestrator/supervisors/seats.js';
 import { DiskError, diskErrorOf } from '../orchestrator/core/errors.js';
 import { LEASE_MS } from '../orchestrator/core/run/transitions.js';
 import { RUN_DIR_ENV, SUPERVISOR_ENV, parseSupervisor } from '../orchestrator/supervisors/worker-process.js';
 import { killOwnedGroups, startTimeOf, stillRunning } from './os/process-tree.js';
-import type { GroupRef } from '../orchestrator/core/run/group-ref.js';
+import type { ProcessGroupRef } from '../orchestrator/core/run/process-group-ref.js';
 import { StraySweeper } from './os/stray-sweep.js';
 import { runAttempt, type AgentContext, type AttemptResult } from './task-runner.js';
 import { agentProgress, agentAttemptEnded, agentLimited, agentNeedsInput, agentStalled, type AgentRef } from '../orchestrator/core/run/agent-transitions.js';
@@ -59,7 +59,7 @@ export const AGENT_LOG_SHARE_BYTES = 16 * 1024;
 
 /**
  * A group started by a supervisor (the run, or the keep-alive monitor) leaves when that
- * supervisor is gone and, for this long, no other holds the keep-alive role and no
+ * supervisor is gone and, for this long, no other holds the keep-alive seat and no
  * high-availability control process lives (it starts a new monitor, however long that takes
  * on a loaded machine): nobody would restart the group, stop it or end the run. Short enough
  * that its tasks end within a lease.
@@ -252,7 +252,7 @@ export class WorkerGroup {
   }
 
   /** Ends orphaned attempts' groups, each only while its recorded leader lives (a reused id is not ours). */
-  private reap(orphans: GroupRef[]): void {
+  private reap(orphans: ProcessGroupRef[]): void {
     killOwnedGroups(orphans);
   }
 
@@ -395,7 +395,7 @@ export class WorkerGroup {
         }
         announce();
         // The leader's start time is read now, while it surely lives: it makes the record provable.
-        const group: GroupRef = { pgid, start: startTimeOf(pgid) };
+        const group: ProcessGroupRef = { pgid, start: startTimeOf(pgid) };
         recordPgid = this.clock.setTimeout(() => void this.tx((d) => started(d, c.task, c.fence, group)).catch(() => undefined), PGID_RECORD_DELAY_MS);
       },
     });

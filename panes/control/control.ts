@@ -50,7 +50,7 @@ export async function controlMain(o: ControlOptions): Promise<number> {
   const store = runStore(paths);
   await store.open();
   const plan = readRunPlan(paths);
-  const self = SupervisorProcess.withoutRole();
+  const self = SupervisorProcess.withoutSeat();
   const ctx = buildContext(plan, store.read().meta.learned);
   // By id: the panes stay ours if the user renames the session.
   const tmux = await Tmux.fromEnv({ socket: o.socket, session: o.session }).pinned();
@@ -132,7 +132,7 @@ export async function controlMain(o: ControlOptions): Promise<number> {
     await store.close().catch(() => undefined);
     finish(code);
   }
-  // It never closes the scaffold (no role to release): its process ends with the pane, so a
+  // It never closes the scaffold (no seat to release): its process ends with the pane, so a
   // late signal (tmux hangs up twice) still finds the handler.
   self.onShutdown((sig) => void leave(130, sig));
   return ended;

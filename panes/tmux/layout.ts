@@ -7,8 +7,8 @@ import { RUN_DIR_ENV, workerArgs } from '../../orchestrator/supervisors/worker-p
 
 export const MAIN_WINDOW = 'quads';
 export const LOGS_WINDOW = 'logs';
-/** Our pane option naming each pane's role (`quad-N`, `control`): panes are found by it. */
-export const ROLE_OPTION = '@orch-pane';
+/** Our pane option naming each pane (its `role` in specs and the session record: `quad-N`, `control`): panes are found by it. */
+export const PANE_OPTION = '@orch-pane';
 /** Our session option holding the run directory, so `stop` finds the run from the session. */
 export const RUN_DIR_OPTION = '@orch-run-dir';
 
@@ -37,8 +37,8 @@ export interface CommandContext {
   socket?: string;
 }
 
-export const quadRole = (quad: number) => `quad-${quad}`;
-export const CONTROL_ROLE = 'control';
+export const quadPaneName = (quad: number) => `quad-${quad}`;
+export const CONTROL_PANE = 'control';
 
 export function quadTitle(q: QuadDef): string {
   // A generic name (a plan without quads) is not repeated: "Quad 1", not "Quad 1 · Quad 1".
@@ -54,7 +54,7 @@ import { tmuxLiteral } from './tmux.js';
  * renamed and tagged as a quad (and the real quad then looks missing to the control pane).
  */
 export function labelCommands(paneId: string, p: { title: string; role: string }): string[][] {
-  return [['select-pane', '-t', paneId, '-T', tmuxLiteral(p.title)], ['set-option', '-p', '-t', paneId, ROLE_OPTION, p.role]];
+  return [['select-pane', '-t', paneId, '-T', tmuxLiteral(p.title)], ['set-option', '-p', '-t', paneId, PANE_OPTION, p.role]];
 }
 
 /** A quad pane runs the workers' lean entry, as `run` does (the full CLI costs each pane 0.1 s and 7 MB). */
@@ -74,8 +74,8 @@ export function logsArgv(logFile: string): string[] {
 export function paneSpecs(quads: readonly QuadDef[], c: CommandContext): PaneSpec[] {
   const sorted = [...quads].sort((a, b) => a.id - b.id);
   return [
-    ...sorted.map((q) => ({ role: quadRole(q.id), quad: q.id, title: quadTitle(q), argv: workerArgv(c, q.id) })),
-    { role: CONTROL_ROLE, title: 'Control', argv: controlArgv(c) },
+    ...sorted.map((q) => ({ role: quadPaneName(q.id), quad: q.id, title: quadTitle(q), argv: workerArgv(c, q.id) })),
+    { role: CONTROL_PANE, title: 'Control', argv: controlArgv(c) },
   ];
 }
 

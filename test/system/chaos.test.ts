@@ -24,7 +24,7 @@ import { expect } from 'chai';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { events, removeDir, tempDir, writePlan } from '../helpers/cli.js';
-import { expectNoSurvivors, killMarked, rolePid, startCli, type Started } from '../helpers/keep-alive-support.js';
+import { expectNoSurvivors, killMarked, seatPid, startCli, type Started } from '../helpers/keep-alive-support.js';
 import { readState } from '../helpers/run-state.js';
 import { cmdline, pidAlive } from '../../workers/os/process-tree.js';
 import type { State } from '../../state/schema.js';
@@ -103,9 +103,9 @@ async function chaosRun(dir: string, seed: number, onStart: (r: Started) => void
     for (const g of Object.values(s.groups)) {
       if (g.pid && pidAlive(g.pid) && cmdline(g.pid).includes('worker')) out.push({ target: `quad ${g.quad}`, pid: g.pid });
     }
-    for (const role of ['control', 'keep-alive'] as const) {
-      const pid = rolePid(dir, role);
-      if (pid && pidAlive(pid)) out.push({ target: role, pid });
+    for (const seat of ['control', 'keep-alive'] as const) {
+      const pid = seatPid(dir, seat);
+      if (pid && pidAlive(pid)) out.push({ target: seat, pid });
     }
     return out;
   };

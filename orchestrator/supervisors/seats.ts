@@ -1,6 +1,7 @@
 /**
- * Singleton roles of a run besides the worker groups: the keep-alive monitor and, in
- * high-availability mode, the control process. Each holder is recorded in a small file in the
+ * A run's seats: the singleton supervisor processes besides the worker groups, the keep-alive
+ * monitor and, in high-availability mode, the control process. (A "role" is the plan's: what
+ * an agent is for.) Each holder is recorded in a small file in the
  * state directory as {pid, start} (start time from /proc, so a reused pid is not mistaken for
  * the holder). Claims are made under the state lock, so two candidates cannot both win.
  */
@@ -13,19 +14,19 @@ import { pidAlive, readProc, stillRunning } from '../../workers/os/process-tree.
 import { systemClock, type Clock, type ClockTimer } from '../../workers/os/clock.js';
 import { peerStep, respawnDelayMs } from '../core/supervision/peer-respawn.js';
 
-export type Role = 'keep-alive' | 'control';
+export type Seat = 'keep-alive' | 'control';
 
 export interface Holder {
   pid: number;
   start?: number;
 }
 
-export function roleFile(stateDir: string, role: Role): string {
-  return join(stateDir, `${role}.pid`);
+export function seatFile(stateDir: string, seat: Seat): string {
+  return join(stateDir, `${seat}.pid`);
 }
 
-export function readHolder(stateDir: string, role: Role): Holder | undefined {
-  const file = roleFile(stateDir, role);
+export function readHolder(stateDir: string, seat: Seat): Holder | undefined {
+  const file = seatFile(stateDir, seat);
   if (!existsSync(file)) return undefined;
   try {
     const h = JSON.parse(readFileSync(file, 'utf8')) as Holder;
@@ -39,39 +40,39 @@ export function holderAlive(h: Holder | undefined): boolean {
   return !!h && h.pid > 0 && stillRunning(h);
 }
 
-/** The live holder of `role`, if any. */
-export function liveHolder(stateDir: string, role: Role): Holder | undefined {
-  const h = readHolder(stateDir, role);
+/** The live holder of `seat`, if any. */
+export function liveHolder(stateDir: string, seat: Seat): Holder | undefined {
+  const h = readHolder(stateDir, seat);
   return holderAlive(h) ? h : undefined;
 }
 
 /**
- * Takes `role` for this process unless another live process holds it; returns that holder
+ * Takes `seat` for this process unless another live process holds it; returns that holder
  * when the claim fails.
  */
-export async function claimRole(stateDir: string, lock: StateLock, role: Role): Promise<{ ok: true } | { ok: false; holder: Holder }> {
+export async function claimSeat(stateDir: string, lock: StateLock, seat: Seat): Promise<{ ok: true } | { ok: false; holder: Holder }> {
   const release = await lock.acquire();
   try {
-    const h = liveHolder(stateDir, role);
+    const h = liveHolder(stateDir, seat);
     if (h && h.pid !== process.pid) return { ok: false, holder: h };
-    writeFileAtomic(roleFile(stateDir, role), JSON.stringify({ pid: process.pid, start: readProc(process.pid)?.start }));
+    writeFileAtomic(seatFile(stateDir, seat), JSON.stringify({ pid: process.pid, start: readProc(process.pid)?.start }));
     return { ok: true };
   } finally {
     await release();
   }
 }
 
-/** Gives the role up (on a clean exit) if this process still holds it. */
-export function releaseRole(stateDir: string, role: Role): void {
-  if (readHolder(stateDir, role)?.pid === process.pid) rmSync(roleFile(stateDir, role), { force: true });
+/** Gives the seat up (on a clean exit) if this process still holds it. */
+export function releaseSeat(stateDir: string, seat: Seat): void {
+  if (readHolder(stateDir, seat)?.pid === process.pid) rmSync(seatFile(stateDir, seat), { force: true });
 }
 
-export interface RoleKeeperOptions {
+export interface SeatKeeperOptions {
   stateDir: string;
-  role: Role;
-  /** Starts a new holder (it claims the role itself once up). */
+  seat: Seat;
+  /** Starts a new holder (it claims the seat itself once up). */
   spawn: () => ChildProcess;
-  /** Whether the role should be held now (the run goes on, we are not stopping). */
+  /** Whether the seat should be held now (the run goes on, we are not stopping). */
   wanted: () => boolean;
   /** Called after a replacement was started (not for the first start). */
   onRestart?: (pid: number | undefined) => void;
@@ -87,7 +88,7 @@ export interface RoleKeeperOptions {
  * decided by `peerStep` (orchestrator/core/supervision/peer-respawn.ts); the time and the poll
  * come from the injected clock.
  */
-export class RoleKeeper {
+export class SeatKeeper {
   private child?: ChildProcess;
   private childJudged = true;
   private timer?: ClockTimer;
@@ -97,7 +98,7 @@ export class RoleKeeper {
   private lastSpawnAt = 0;
   private readonly clock: Clock;
 
-  constructor(private o: RoleKeeperOptions) {
+  constructor(private o: SeatKeeperOptions) {
     this.clock = o.clock ?? systemClock;
   }
 
@@ -120,11 +121,11 @@ export class RoleKeeper {
   alive(): boolean {
     const c = this.child;
     if (c && c.exitCode === null && c.signalCode === null && pidAlive(c.pid)) return true;
-    return liveHolder(this.o.stateDir, this.o.role) !== undefined;
+    return liveHolder(this.o.stateDir, this.o.seat) !== undefined;
   }
 
   pid(): number | undefined {
-    return liveHolder(this.o.stateDir, this.o.role)?.pid ?? this.child?.pid;
+    return liveHolder(this.o.stateDir, this.o.seat)?.pid ?? this.child?.pid;
   }
 
   /** How long the next respawn would wait after the last one (0 unless starts keep failing). */
@@ -136,9 +137,9 @@ export class RoleKeeper {
     if (this.stopped) return;
     const wanted = this.o.wanted();
     const alive = wanted && this.alive();
-    // A dead holder stays in the role file: that is how we tell killed from failed to start.
+    // A dead holder stays in the seat file: that is how we tell killed from failed to start.
     const judge = wanted && !alive && !this.childJudged && this.child !== undefined;
-    const endedAfterClaim = judge ? readHolder(this.o.stateDir, this.o.role)?.pid === this.child!.pid : undefined;
+    const endedAfterClaim = judge ? readHolder(this.o.stateDir, this.o.seat)?.pid === this.child!.pid : undefined;
     const step = peerStep({ now: this.clock.now(), wanted, alive, endedAfterClaim, failedStarts: this.failedStarts, lastSpawnAt: this.lastSpawnAt });
     if (judge) this.childJudged = true;
     this.failedStarts = step.failedStarts;

@@ -1,6 +1,6 @@
 /**
- * RoleKeeper (high-availability mode's peer watching) with real processes and role files: a
- * peer killed after it took its role is replaced at once however often it happens (a backoff
+ * SeatKeeper (high-availability mode's peer watching) with real processes and seat files: a
+ * peer killed after it took its seat is replaced at once however often it happens (a backoff
  * there would leave a window in which a second kill ends supervision for good); a peer that
  * cannot start is respawned with growing gaps, never in a tight loop.
  */
@@ -10,25 +10,25 @@ import { EventEmitter, once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeDir, tempDir, waitFor } from '../helpers/cli.js';
-import { readHolder, roleFile, RoleKeeper } from '../../orchestrator/supervisors/roles.js';
+import { readHolder, seatFile, SeatKeeper } from '../../orchestrator/supervisors/seats.js';
 import { sleep } from '../support/procs.js';
 import { VirtualClock } from '../helpers/virtual-clock.js';
 
-/** A peer that takes the role (writes the holder file) and stays, or one that dies at once. */
-function peer(file: string, takesRole: boolean) {
-  const script = takesRole
+/** A peer that takes the seat (writes the holder file) and stays, or one that dies at once. */
+function peer(file: string, takesSeat: boolean) {
+  const script = takesSeat
     ? `require('fs').writeFileSync(${JSON.stringify(file)}, JSON.stringify({ pid: process.pid })); setInterval(() => {}, 1000);`
     : 'process.exit(1)';
   return spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
 }
 
-describe('RoleKeeper: keeping the peer singleton alive (real processes)', function () {
+describe('SeatKeeper: keeping the peer singleton alive (real processes)', function () {
   this.timeout(60_000);
   let dir: string;
-  let keeper: RoleKeeper | undefined;
+  let keeper: SeatKeeper | undefined;
   const spawned: number[] = [];
   beforeEach(() => {
-    dir = tempDir('orch-roles-');
+    dir = tempDir('orch-seats-');
     mkdirSync(dir, { recursive: true });
     spawned.length = 0;
   });
@@ -44,10 +44,10 @@ describe('RoleKeeper: keeping the peer singleton alive (real processes)', functi
     removeDir(dir);
   });
 
-  it('replaces a peer killed after taking its role at once, six times in a row', async () => {
-    const file = roleFile(dir, 'control');
-    keeper = new RoleKeeper({
-      stateDir: dir, role: 'control', wanted: () => true,
+  it('replaces a peer killed after taking its seat at once, six times in a row', async () => {
+    const file = seatFile(dir, 'control');
+    keeper = new SeatKeeper({
+      stateDir: dir, seat: 'control', wanted: () => true,
       spawn: () => {
         const c = peer(file, true);
         spawned.push(c.pid!);
@@ -66,11 +66,11 @@ describe('RoleKeeper: keeping the peer singleton alive (real processes)', functi
     }
   });
 
-  it('respawns a peer that dies before taking its role with growing gaps, not in a tight loop', async () => {
-    keeper = new RoleKeeper({
-      stateDir: dir, role: 'keep-alive', wanted: () => true,
+  it('respawns a peer that dies before taking its seat with growing gaps, not in a tight loop', async () => {
+    keeper = new SeatKeeper({
+      stateDir: dir, seat: 'keep-alive', wanted: () => true,
       spawn: () => {
-        const c = peer(roleFile(dir, 'keep-alive'), false);
+        const c = peer(seatFile(dir, 'keep-alive'), false);
         spawned.push(c.pid!);
         return c;
       },
@@ -87,7 +87,7 @@ describe('RoleKeeper: keeping the peer singleton alive (real processes)', functi
 
 /**
  * A stand-in for a peer process, ended by the test. It lives as a real `sleep` (so that pid
- * checks see it) when it is to take its role, else it has a dead pid from the start.
+ * checks see it) when it is to take its seat, else it has a dead pid from the start.
  */
 class FakePeer extends EventEmitter {
   static readonly all = new Set<FakePeer>();
@@ -103,8 +103,8 @@ class FakePeer extends EventEmitter {
     FakePeer.all.add(this);
   }
 
-  /** Takes the role the way a real peer does: its pid in the holder file. */
-  takeRole(file: string): void {
+  /** Takes the seat the way a real peer does: its pid in the holder file. */
+  takeSeat(file: string): void {
     writeFileSync(file, JSON.stringify({ pid: this.pid }));
   }
 
@@ -120,11 +120,11 @@ class FakePeer extends EventEmitter {
   }
 }
 
-describe('RoleKeeper in virtual time (the poll and the backoff on the injected clock)', () => {
+describe('SeatKeeper in virtual time (the poll and the backoff on the injected clock)', () => {
   let dir: string;
-  let keeper: RoleKeeper | undefined;
+  let keeper: SeatKeeper | undefined;
   beforeEach(() => {
-    dir = tempDir('orch-roles-v-');
+    dir = tempDir('orch-seats-v-');
     mkdirSync(dir, { recursive: true });
   });
   afterEach(async () => {
@@ -137,8 +137,8 @@ describe('RoleKeeper in virtual time (the poll and the backoff on the injected c
   it('respawns a peer that cannot start exactly 0.25, 0.5, 1, 2 and 2 s apart', async () => {
     const clock = new VirtualClock();
     const spawns: number[] = [];
-    keeper = new RoleKeeper({
-      stateDir: dir, role: 'keep-alive', wanted: () => true, clock, pollMs: 250,
+    keeper = new SeatKeeper({
+      stateDir: dir, seat: 'keep-alive', wanted: () => true, clock, pollMs: 250,
       spawn: () => {
         spawns.push(clock.now());
         const p = new FakePeer(false);
@@ -151,18 +151,18 @@ describe('RoleKeeper in virtual time (the poll and the backoff on the injected c
     expect(spawns.slice(1).map((t, i) => t - spawns[i]!)).to.deep.equal([250, 500, 1000, 2000, 2000]);
   });
 
-  it('replaces a peer killed after taking its role without letting any time pass, six times in a row', async () => {
+  it('replaces a peer killed after taking its seat without letting any time pass, six times in a row', async () => {
     const clock = new VirtualClock();
-    const file = roleFile(dir, 'control');
+    const file = seatFile(dir, 'control');
     const peers: FakePeer[] = [];
     const spawns: number[] = [];
     const restarts: Array<number | undefined> = [];
-    keeper = new RoleKeeper({
-      stateDir: dir, role: 'control', wanted: () => true, clock, pollMs: 250, onRestart: (pid) => restarts.push(pid),
+    keeper = new SeatKeeper({
+      stateDir: dir, seat: 'control', wanted: () => true, clock, pollMs: 250, onRestart: (pid) => restarts.push(pid),
       spawn: () => {
         spawns.push(clock.now());
         const p = new FakePeer(true);
-        p.takeRole(file);
+        p.takeSeat(file);
         peers.push(p);
         return p as unknown as ChildProcess;
       },
