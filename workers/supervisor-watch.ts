@@ -4,12 +4,12 @@
  *
  * The supervisor is named by the marker its starter put in the environment (worker-process.ts):
  * a process (`pid:start`: the run, or the keep-alive monitor, that spawned a child worker), or
- * the run's control role (a tmux pane worker: the session's control pane). Either way, a live
+ * the run's control seat (a tmux pane worker: the session's control pane). Either way, a live
  * keep-alive monitor or control process is a successor. A control pane is respawned with a new
- * pid and starts after the quad panes, so a pane worker follows the role, not a pid, and waits
+ * pid and starts after the quad panes, so a pane worker follows the seat, not a pid, and waits
  * longer: until it has seen its first control process, and for a respawn to take the role.
  */
-import { liveHolder } from '../orchestrator/supervisors/roles.js';
+import { liveHolder } from '../orchestrator/supervisors/seats.js';
 import { LEASE_MS } from '../orchestrator/core/run/transitions.js';
 import type { SupervisorMark } from '../orchestrator/supervisors/worker-process.js';
 import { stillRunning } from './os/process-tree.js';
@@ -20,7 +20,7 @@ import { stillRunning } from './os/process-tree.js';
  * enough that its tasks end within a lease.
  */
 export const SUPERVISOR_GRACE_MS = LEASE_MS / 2;
-/** The same for a pane worker: a respawned control pane (a full CLI start) takes the role in this time. */
+/** The same for a pane worker: a respawned control pane (a full CLI start) takes the seat in this time. */
 export const CONTROL_GRACE_MS = LEASE_MS * 1.5;
 /** A pane worker that has not seen a control process yet (its pane starts first) waits this long from its own start. */
 export const CONTROL_START_GRACE_MS = 60_000;
@@ -53,6 +53,6 @@ export class SupervisorWatch {
   /** The supervisor in words, for the group's log. */
   describe(): string {
     const m = this.mark;
-    return !m || 'role' in m ? "the session's control process" : `the supervisor that started this group (pid ${m.pid})`;
+    return !m || 'seat' in m ? "the session's control process" : `the supervisor that started this group (pid ${m.pid})`;
   }
 }

@@ -26,7 +26,7 @@ import { expect } from 'chai';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { events, removeDir, tempDir, writePlan } from '../helpers/cli.js';
-import { expectNoSurvivors, killMarked, rolePid, startCli, type Started } from '../helpers/keep-alive-support.js';
+import { expectNoSurvivors, killMarked, seatPid, startCli, type Started } from '../helpers/keep-alive-support.js';
 import { readState } from '../helpers/run-state.js';
 import { cmdline, pidAlive } from '../../workers/os/process-tree.js';
 import type { State } from '../../state/schema.js';
@@ -116,16 +116,16 @@ async function chaosRun(dir: string, seed: number, onStart: (r: Started) => void
     }
     // The control process and the monitor restart each other: a pair survives one failure at a
     // time. Both dead before either restarted the other (at a high load, where a restarted
-    // process takes seconds to claim its role, kills every 1–1.8 s made that common) is a
+    // process takes seconds to claim its seat, kills every 1–1.8 s made that common) is a
     // double failure no pair can survive, so a supervisor is killed only while its peer is up.
-    const supervisors = (['control', 'keep-alive'] as const).map((role) => ({ target: role, pid: rolePid(dir, role) }));
+    const supervisors = (['control', 'keep-alive'] as const).map((seat) => ({ target: seat, pid: seatPid(dir, seat) }));
     if (supervisors.every((t) => t.pid && pidAlive(t.pid))) out.push(...(supervisors as Array<{ target: string; pid: number }>));
     return out;
   };
 
   /** Is any process of the system alive (whether or not it may be killed now)? */
   const anyAlive = (s: State) =>
-    Object.values(s.groups).some((g) => g.pid && pidAlive(g.pid)) || (['control', 'keep-alive'] as const).some((role) => pidAlive(rolePid(dir, role) ?? 0));
+    Object.values(s.groups).some((g) => g.pid && pidAlive(g.pid)) || (['control', 'keep-alive'] as const).some((seat) => pidAlive(seatPid(dir, seat) ?? 0));
 
   // Nothing of the system left alive while the run is unfinished: it cannot end any more.
   let aliveAt = Date.now();

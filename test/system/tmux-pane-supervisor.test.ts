@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pidAlive, tempDir, waitFor } from '../helpers/cli.js';
 import { describePids, TestServer, waitGone } from '../helpers/tmux-server.js';
 import { runState } from '../helpers/run-state.js';
-import { liveHolder } from '../../orchestrator/supervisors/roles.js';
+import { liveHolder } from '../../orchestrator/supervisors/seats.js';
 import { CONTROL_GRACE_MS } from '../../workers/supervisor-watch.js';
 import { readProcTable } from '../../workers/os/process-tree.js';
 import { runTaskProcs } from '../../orchestrator/supervisors/worker-process.js';

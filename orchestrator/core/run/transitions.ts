@@ -6,7 +6,7 @@
 import type { TaskState } from '../../../state/schema.js';
 import { compactTask } from '../../../state/compact.js';
 import { priorityOf, type RunContext } from '../graph/context.js';
-import type { GroupRef } from './group-ref.js';
+import type { ProcessGroupRef } from './process-group-ref.js';
 import type { Draft } from './draft.js';
 import { candidates, roleCounts, schedule, type IdleAgent, type ReadyTask } from './scheduler.js';
 import { agentHeld, freeAttempts } from './agent-holds.js';
@@ -166,7 +166,7 @@ export function claimFor(d: Draft, ctx: RunContext, quad: number, mine: readonly
  * Records a running attempt's process group (for orphan cleanup) with its leader's start time:
  * a group is signalled later only while that same leader lives (a reused id is not ours).
  */
-export function started(d: Draft, task: string, fence: number, group: GroupRef | undefined): void {
+export function started(d: Draft, task: string, fence: number, group: ProcessGroupRef | undefined): void {
   const t = d.task(task);
   if (t?.status === 'running' && t.fence === fence && group?.pgid) d.setTask({ ...t, pgid: group.pgid, pgidStart: group.start });
 }
@@ -270,8 +270,8 @@ export function maxLosses(ctx: RunContext, id: string): number {
  * (it lost its worker too often) may have been the last thing to do, whether or not its
  * process group was ever recorded (a task that kills its worker at once leaves none).
  */
-export function expireLeases(d: Draft, ctx: RunContext, deadQuads: ReadonlySet<number> = new Set()): GroupRef[] {
-  const orphans: GroupRef[] = [];
+export function expireLeases(d: Draft, ctx: RunContext, deadQuads: ReadonlySet<number> = new Set()): ProcessGroupRef[] {
+  const orphans: ProcessGroupRef[] = [];
   let changed = false;
   for (const id of d.runningIds()) {
     const t = d.task(id)!;
