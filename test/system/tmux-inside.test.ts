@@ -47,6 +47,15 @@ describe('quad terminal: launch from inside tmux (two private servers)', functio
     return out;
   }
 
+  /** The exit code the caller's pane wrote to `rc` once `launch` ended. */
+  const launchExitCode = (rc: string) => waitFor('the launch to end', () => {
+    try {
+      return readFileSync(rc, 'utf8').trim() || undefined;
+    } catch {
+      return undefined;
+    }
+  }, 60_000, 100);
+
   async function launchFromInside(args: string[], onServer: TestServer): Promise<void> {
     const plan = join(dir, 'plan.yaml');
     writeFileSync(plan, ['version: 1', 'name: inside', 'workdir: work', 'tasks:', ...Array.from({ length: TASKS }, (_, i) => `  - { id: t${i + 1}, run: "sleep 0.5" }`), ''].join('\n'));
@@ -55,13 +64,7 @@ describe('quad terminal: launch from inside tmux (two private servers)', functio
     await caller.tmux(['new-session', '-d', '-s', 'mine', '-x', '120', '-y', '40', 'sh', '-c', script]);
     const mine = (await caller.panes('mine'))[0]!;
     const before = { title: mine.title, role: mine.role };
-    const code = await waitFor('the launch to end', () => {
-      try {
-        return readFileSync(rc, 'utf8').trim() || undefined;
-      } catch {
-        return undefined;
-      }
-    }, 60_000, 100);
+    const code = await launchExitCode(rc);
     expect(code, readFileSync(join(dir, 'launch.out'), 'utf8')).to.equal('0');
 
     // The caller's pane: same title, no role option, still the only pane of its session.
@@ -102,13 +105,7 @@ describe('quad terminal: launch from inside tmux (two private servers)', functio
     // Its output goes to the pane (--attach needs a terminal), read back with capture-pane.
     const script = `'${process.execPath}' '${CLI_JS}' launch --attach --socket ${caller.socket} --run-dir '${dir}' '${plan}'; echo $? > '${rc}'; exec sleep 300`;
     await caller.tmux(['new-session', '-d', '-s', 'mine', '-x', '400', '-y', '40', 'sh', '-c', script]);
-    const code = await waitFor('the launch to end', () => {
-      try {
-        return readFileSync(rc, 'utf8').trim() || undefined;
-      } catch {
-        return undefined;
-      }
-    }, 60_000, 100);
+    const code = await launchExitCode(rc);
     const out = await caller.tmux(['capture-pane', '-p', '-J', '-t', 'mine']);
     expect(code, out).to.equal('0');
     expect(out).to.match(/no terminal is attached to this tmux server.*attach from a terminal: tmux -L \S+ attach -t orchestrator \(the run goes on\)/);
