@@ -99,14 +99,29 @@ export { readRunPlan };
  * A run directory holds one run: a plan other than the one it was started with is refused
  * (never a silent replace), with the two ways out.
  */
-function refuseOtherPlan(paths: RunPaths, plan: Plan): void {
-  const earlier = FileStateStore.exists(paths.stateDir) ? readRunPlan(paths) : undefined;
+async function refuseOtherPlan(paths: RunPaths, plan: Plan): Promise<void> {
+  const earlier = FileStateStore.exists(paths.stateDir) ? await planOfExistingRun(paths) : undefined;
   if (!earlier || earlier.name === plan.name) return;
   throw new UsageError(
     `${paths.runDir} holds a run of plan '${earlier.name}' (${earlier.file}); '${plan.name}' is a different plan.\n` +
       `  start over with '${plan.name}' here:  add --fresh (the earlier run's state and logs go to .orchestrator/history/)\n` +
       `  keep both runs:                 add --run-dir DIR (a directory of its own for this one)`,
   );
+}
+
+/** How long a run whose state exists may take to write its plan copy (see prepareState). */
+const PLAN_COPY_WAIT_MS = 5000;
+
+/**
+ * The plan of the run whose state exists. A run started at the same moment may have created
+ * the state and not yet written its plan copy (it does so right after, below): its copy is
+ * waited for, so this run is told that a run is in progress rather than "no run prepared".
+ * A copy still missing after that is a damaged run, reported as such by readRunPlan.
+ */
+async function planOfExistingRun(paths: RunPaths): Promise<Plan> {
+  const until = Date.now() + PLAN_COPY_WAIT_MS;
+  while (!existsSync(paths.planCopy) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  return readRunPlan(paths);
 }
 
 export interface PreparedRun {
@@ -143,7 +158,7 @@ async function prepareState(o: RunOptions): Promise<PreparedRun> {
   const withInterval = o.intervalMs === undefined ? resolved : { ...resolved, keepAliveIntervalMs: o.intervalMs };
   const agentPath = o.agentPath ?? process.env.ORCHESTRATOR_AGENT_PATH;
   const asked = agentPath ? { ...withInterval, agentPath: resolve(agentPath) } : withInterval;
-  if (!o.fresh) refuseOtherPlan(paths, asked);
+  if (!o.fresh) await refuseOtherPlan(paths, asked);
   const fresh = !!o.fresh || !FileStateStore.exists(paths.stateDir);
   const { plan, notes } = await prepareWorkspace(asked, paths, fresh, existsSync(paths.planCopy) ? oldPlanName(paths) : undefined);
   if (o.fresh && notes.length) notes.unshift(`--fresh: removing the previous run's task worktrees and branches`);

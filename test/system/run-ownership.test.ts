@@ -4,7 +4,7 @@
  * `reset` refuses while any process of the run is alive and names them. Real processes.
  */
 import { expect } from 'chai';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, cliProcess, removeDir, tempDir, waitFor, writePlan } from '../helpers/cli.js';
 import { runState } from '../helpers/run-state.js';
@@ -31,6 +31,27 @@ describe('run ownership: plan copy and reset (real processes)', function () {
       expect(copy.name, `round ${round}: the plan copy was replaced by the losing run`).to.equal(winner);
       expect((await runState(runDir))!.meta.planName).to.equal(winner);
     }
+  });
+
+  it("a run started while another has its state but not yet its plan copy waits for the copy: 'a different plan', not 'no run prepared'", async () => {
+    // The window of the start race, held open: a state with no plan copy, which appears later.
+    const runDir = join(dir, 'r');
+    const a = writePlan(dir, [{ id: 'A', run: 'true' }], { name: 'plan-a' }, 'a.yaml');
+    const b = writePlan(dir, [{ id: 'B', run: 'true' }], { name: 'plan-b' }, 'b.yaml');
+    expect((await cli(['run', a, '--run-dir', runDir])).exitCode).to.equal(0);
+    const copy = join(runDir, '.orchestrator', 'plan.json');
+    const text = readFileSync(copy, 'utf8');
+    rmSync(copy);
+    const late = setTimeout(() => writeFileSync(copy, text), 700);
+    const rb = await cli(['run', b, '--run-dir', runDir]).finally(() => clearTimeout(late));
+    expect(rb.exitCode, rb.stdout + rb.stderr).to.equal(2);
+    expect(rb.stderr).to.match(/holds a run of plan 'plan-a'.*'plan-b' is a different plan/);
+    // A copy that never comes is a damaged run, said as before (after the wait).
+    rmSync(copy);
+    const rc = await cli(['run', b, '--run-dir', runDir]);
+    expect(rc.exitCode, rc.stdout + rc.stderr).to.equal(2);
+    expect(rc.stderr).to.match(/no run prepared in .* \(missing .*plan\.json\)/);
+    expect(rc.stderr).to.not.match(/internal error|\n\s+at /);
   });
 
   it('reset refuses while the run is alive and names its processes (pid and role); works once it ended', async () => {
