@@ -5,7 +5,7 @@
  * q ends the dashboard process (and nothing else).
  */
 import { expect } from 'chai';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI_JS, PACKAGE_ROOT } from '../../orchestrator/run-dir/paths.js';
 import { DEFAULT_AGENTS } from '../../orchestrator/core/plan/default-agents.js';
@@ -21,8 +21,19 @@ const capture = (target: string) => server.capture(target);
  * Starts the dashboard in a pane (stderr to a file); the shell around it prints its exit code
  * and stays, so the terminal can be inspected after it quits. Returns the dashboard's pid.
  */
+/**
+ * A folder whose `nvidia-smi` fails, first on the dashboard's PATH: whatever the host has, the
+ * probe finds no GPU (on a machine with one, the "no GPU panel" checks failed).
+ */
+function noGpuBin(runDir: string): string {
+  const bin = join(runDir, 'no-gpu-bin');
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(join(bin, 'nvidia-smi'), '#!/bin/sh\necho "NVIDIA-SMI has failed" >&2\nexit 9\n', { mode: 0o755 });
+  return bin;
+}
+
 async function startDashboard(session: string, runDir: string, term: string, width: number, height: number): Promise<number> {
-  const cmd = `env TERM=${term} LANG=C.UTF-8 ${process.execPath} ${CLI_JS} dashboard --run-dir ${runDir} 2>>${join(runDir, 'dashboard.err')}; echo DASHBOARD-EXIT=$?; exec sleep 600`;
+  const cmd = `env TERM=${term} LANG=C.UTF-8 PATH=${noGpuBin(runDir)}:$PATH ${process.execPath} ${CLI_JS} dashboard --run-dir ${runDir} 2>>${join(runDir, 'dashboard.err')}; echo DASHBOARD-EXIT=$?; exec sleep 600`;
   await tmux('new-session', '-d', '-s', session, '-x', String(width), '-y', String(height), cmd);
   const shell = Number(await tmux('display-message', '-p', '-t', session, '#{pane_pid}'));
   // `env` execs node, so the dashboard is the shell's child.
@@ -102,7 +113,7 @@ describe('dashboard in a real terminal (tmux, private server)', function () {
     expect(first).to.include('1 failed · 1 blocked');
     expect(first).to.match(/test-plan · finished │ 4\/6 done/);
     expect(first).to.include('Timeline');
-    expect(first).to.not.include('GPU'); // no nvidia-smi here: no panel at all
+    expect(first).to.not.include('GPU'); // nvidia-smi fails (noGpuBin): no panel at all
     expect(first).to.not.match(/Error on|lqqq|undefined/);
     for (const line of first.split('\n')) expect(line.length).to.be.at.most(120);
 
