@@ -11,6 +11,7 @@ import { planSchema, type RawPlan } from '../core/plan/plan-schema.js';
 import { checkPlan, MAX_QUADS } from '../core/plan/plan-checks.js';
 import { describeIssue, syntaxProblems } from '../core/plan/plan-issues.js';
 import { Locator } from '../core/plan/plan-locate.js';
+import { collapseShifted } from '../core/plan/plan-shifted.js';
 import { yamlReader } from '../core/plan/yaml-reader.js';
 import { GENERIC_AGENTS, GENERIC_QUADS, quadNames } from '../core/plan/default-agents.js';
 import type { GitSettings, Plan, TaskDef } from '../core/plan/plan-types.js';
@@ -88,7 +89,7 @@ function parseLarge(text: string, file: string): Plan {
   const parsed = planSchema.safeParse(raw);
   const problems: PlanProblem[] = parsed.success ? [] : parsed.error.issues.flatMap((i) => describeIssue(i, loc, raw));
   problems.push(...checkPlan(raw, loc));
-  if (problems.length || !parsed.success) throw new PlanError(inFileOrder(problems));
+  if (problems.length || !parsed.success) throw new PlanError(inFileOrder(collapseShifted(problems, raw, loc)));
   return normalise(parsed.data, file);
 }
 
@@ -152,7 +153,7 @@ export function parseYaml(text: string, file: string): Plan {
   const problems: PlanProblem[] = parsed.success ? [] : parsed.error.issues.flatMap((i) => describeIssue(i, loc, raw));
   problems.push(...checkPlan(raw, loc));
   if (raw && typeof raw === 'object') problems.push(...checkAgentParts(raw as Record<string, unknown>, loc, file));
-  if (problems.length || !parsed.success) throw new PlanError(inFileOrder(problems));
+  if (problems.length || !parsed.success) throw new PlanError(inFileOrder(collapseShifted(problems, raw, loc)));
   return normalise(parsed.data, file);
 }
 

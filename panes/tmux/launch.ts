@@ -129,7 +129,15 @@ export async function launchMain(o: LaunchOptions): Promise<number> {
   say(`  watch: ${commandName('attach')}${sessionFlags(tmux)}   (or: ${tmux.describe('attach')})`);
   say(`  stop:  ${commandName('stop')}${sessionFlags(tmux)}     (or: ${tmux.describe('kill-session')})`);
   if (!o.attach) return 0;
-  const code = await tmux.attach();
+  let code: number;
+  try {
+    code = await tmux.attach();
+  } catch (e) {
+    // Launched, but no terminal to show it on: the run goes on, as after a detach.
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`${e.message} (the run goes on)\n`);
+    return 0;
+  }
   // Detached: the run goes on without us. The session gone: the run's own outcome (130 when
   // it was killed before the end, as the README's table says).
   if (await tmux.hasSession()) return code;

@@ -256,7 +256,16 @@ export class Tmux {
   async attach(env: NodeJS.ProcessEnv = process.env): Promise<number> {
     const inside = env.TMUX?.split(',')[0];
     if (inside && inside === (await this.socketPath())) {
-      await this.run(['switch-client', '-t', this.target()]);
+      try {
+        await this.run(['switch-client', '-t', this.target()]);
+      } catch (e) {
+        // A pane of a server no terminal is attached to (a detached session, a script run by
+        // tmux): there is no client to switch, and nesting an attach in this pane would be worse.
+        if (e instanceof TmuxError && /no current client/.test(e.stderr)) {
+          throw new UsageError(`no terminal is attached to this tmux server, so there is nothing to switch to session '${this.session}'; attach from a terminal: ${this.describe('attach')}`);
+        }
+        throw e;
+      }
       return 0;
     }
     const childEnv = { ...env };

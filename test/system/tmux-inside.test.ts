@@ -93,4 +93,26 @@ describe('quad terminal: launch from inside tmux (two private servers)', functio
   it('from a pane of the same server (another session): labels only its own panes', async () => {
     await launchFromInside(['--socket', caller.socket], caller);
   });
+
+  it('with --attach from a pane of a server no terminal is attached to: the run starts, the way to attach is said, exit 0', async () => {
+    // Before, tmux's "no current client" for switch-client ended the launch with an internal error and a stack (exit 2).
+    const plan = join(dir, 'plan.yaml');
+    writeFileSync(plan, 'version: 1\nname: detached\ntasks:\n  - { id: a, run: "true" }\n');
+    const rc = join(dir, 'launch.rc');
+    // Its output goes to the pane (--attach needs a terminal), read back with capture-pane.
+    const script = `'${process.execPath}' '${CLI_JS}' launch --attach --socket ${caller.socket} --run-dir '${dir}' '${plan}'; echo $? > '${rc}'; exec sleep 300`;
+    await caller.tmux(['new-session', '-d', '-s', 'mine', '-x', '400', '-y', '40', 'sh', '-c', script]);
+    const code = await waitFor('the launch to end', () => {
+      try {
+        return readFileSync(rc, 'utf8').trim() || undefined;
+      } catch {
+        return undefined;
+      }
+    }, 60_000, 100);
+    const out = await caller.tmux(['capture-pane', '-p', '-J', '-t', 'mine']);
+    expect(code, out).to.equal('0');
+    expect(out).to.match(/no terminal is attached to this tmux server.*attach from a terminal: tmux -L \S+ attach -t orchestrator \(the run goes on\)/);
+    expect(out).not.to.match(/internal error|\n\s+at /);
+    await waitFor('the run to finish', async () => doneCount(await runState(dir)) === 1 || undefined, 60_000, 200);
+  });
 });

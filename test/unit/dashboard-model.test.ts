@@ -17,7 +17,7 @@ import { applyOps } from '../../state/ops.js';
 import type { Op, State } from '../../state/schema.js';
 import { statusText } from '../../panes/dashboard/view/status-text.js';
 import { buildViewModel } from '../../panes/dashboard/model/view-model.js';
-import { etaText, statusLine } from '../../panes/dashboard/view/view-text.js';
+import { etaText, statusLine, taskCell } from '../../panes/dashboard/view/view-text.js';
 
 class Sim {
   plan: Plan;
@@ -114,6 +114,14 @@ describe('dashboard view model (pure)', () => {
     sim.end(3000, 'y', false, 1000);
     row = buildViewModel({ state: sim.s, plan: sim.plan, now: 3000 }).rows[0]!;
     expect([row.state, row.task, row.focusTask, row.focusStatus]).to.deep.equal(['idle', undefined, 'y', 'failed']);
+  });
+
+  it('a task without a title shows its id once ("bundle ✔", not "bundle ✔ bundle")', () => {
+    const sim = new Sim([{ id: 'bundle', run: 'true' }], [{ name: 'A', quad: 1 }]);
+    sim.claim(1000);
+    expect(taskCell(buildViewModel({ state: sim.s, plan: sim.plan, now: 1500 }).rows[0]!)).to.equal('bundle');
+    sim.end(2000, 'bundle', true, 1000);
+    expect(taskCell(buildViewModel({ state: sim.s, plan: sim.plan, now: 2000 }).rows[0]!)).to.equal('bundle ✔');
   });
 
   it('counts progress by state and done tasks per quad', () => {

@@ -61,7 +61,11 @@ function checkTasks(raw: Obj, loc: Locator, problems: PlanProblem[]): void {
         graphOk = false;
       } else if (!first.has(n)) {
         const hint = suggest(n, first.keys());
-        problems.push(loc.at(['tasks', t.i, 'needs', k], `needs unknown task '${n}'${hint ? ` (did you mean '${hint}'?)` : ''}`));
+        // "setup - build": a `- build` indented further than `- setup` continues it as text.
+        const joined = n.split(/\s+-\s+/);
+        const items = joined.length > 1 && joined.every((j) => first.has(j));
+        const why = items ? ` (two list items read as one: the '- ${joined[1]}' under '- ${joined[0]}' is indented further; line them up)` : hint ? ` (did you mean '${hint}'?)` : '';
+        problems.push(loc.at(['tasks', t.i, 'needs', k], `needs unknown task '${n}'${why}`));
       }
     });
   }

@@ -8,10 +8,27 @@ import type { PlanProblem } from '../errors.js';
 import type { Locator, Path } from './plan-locate.js';
 import { KNOWN_KEYS } from './plan-schema.js';
 import { suggest } from './suggest.js';
+import { indentProblem } from './plan-indent.js';
 
-/** Every YAML syntax error, placed where a person would look for it. */
+/**
+ * A YAML syntax error, placed where a person would look for it. Only the first is reported:
+ * after one wrong line the parser's view of the rest is off, and its further errors (often five
+ * or more for one bad indent) point at correct lines. When the text shows a wrongly indented
+ * line up to that error, that line is the problem, named with the line it should line up with.
+ */
 export function syntaxProblems(doc: Document, text: string, loc: Locator): PlanProblem[] {
-  return doc.errors.map((e) => {
+  const first = [...doc.errors].sort((a, b) => a.pos[0] - b.pos[0])[0];
+  if (!first) return [];
+  const indent = indentProblem(text);
+  // The scan follows only what it understands, so a line it flags is wrong YAML; it is taken
+  // when no error the parser reports lies wholly before it.
+  if (indent && lineStart(text, indent.line) <= Math.max(...doc.errors.map((e) => e.pos[1]))) {
+    // The parser's idea of the task or field around a broken line is unreliable: the scan's own.
+    const { file, line, col } = loc.atOffset(lineStart(text, indent.line) + indent.col - 1, indent.message);
+    const { task, agent, key, message } = indent;
+    return [{ file, line, col, ...(task !== undefined && { task }), ...(agent !== undefined && { agent }), ...(key !== undefined && { field: key }), message }];
+  }
+  return [first].map((e) => {
     let offset = e.pos[0];
     let message = e.message.split('\n')[0]!;
     if (e.code === 'MISSING_CHAR' && /quote/.test(message)) {
@@ -27,6 +44,12 @@ export function syntaxProblems(doc: Document, text: string, loc: Locator): PlanP
     }
     return loc.atOffset(offset, `YAML syntax error: ${message}`);
   });
+}
+
+function lineStart(text: string, line: number): number {
+  let at = 0;
+  for (let l = 1; l < line && at >= 0; l++) at = text.indexOf('\n', at) + 1;
+  return at;
 }
 
 function keysFor(path: Path): string[] {

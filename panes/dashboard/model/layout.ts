@@ -32,6 +32,9 @@ export interface Layout {
 }
 
 export const GAUGE_H = 6;
+
+/** Columns inside the agents table: its width less the borders and the selection bar's column. */
+export const tableInner = (p: Pick<Placement, 'colSpan'>): number => Math.max(10, p.colSpan - 3);
 /** Below this a line chart is unreadable. */
 export const CHART_MIN_H = 8;
 /** Width from which the table shares the top band with the gauge column. */

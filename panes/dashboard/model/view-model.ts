@@ -158,7 +158,8 @@ function focusTaskOf(s: State, agent: string, current?: string): string | undefi
 
 export function buildViewModel(o: ModelInput): DashboardModel {
   const { state: s, plan, now } = o;
-  const titles = new Map(plan.tasks.map((t) => [t.id, t.title]));
+  // A task without a title is titled by its id: shown once, not as "bundle ✔ bundle".
+  const titles = new Map(plan.tasks.map((t) => [t.id, t.title === t.id ? undefined : t.title]));
   const quadOrder = new Map(plan.quads.map((q, i) => [q.id, i]));
   // Plan order within a quad, quads in plan order: rows never jump around between redraws.
   const agents = [...plan.agents].sort((a, b) => (quadOrder.get(a.quad) ?? a.quad) - (quadOrder.get(b.quad) ?? b.quad));

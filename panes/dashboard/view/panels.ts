@@ -8,11 +8,11 @@ import blessed from 'blessed';
 import type { Widgets } from 'blessed';
 import { contrib, type BarWidget, type GaugeWidget, type LineSeries, type LineWidget, type TableWidget } from './contrib.js';
 import { LEGEND, MARK_LEGEND, renderGantt } from './gantt-text.js';
-import type { Layout, PanelName, Placement } from '../model/layout.js';
+import { tableInner, type Layout, type PanelName, type Placement } from '../model/layout.js';
 import type { MetricsSample } from '../source/process-metrics.js';
 import type { AgentRow, DashboardModel } from '../model/view-model.js';
 import { fit } from '../../../orchestrator/core/text/fit.js';
-import { agentCells, agentColumns, alertLine, shortLogLine, type Column } from './view-text.js';
+import { agentCells, agentColumns, agentHeader, alertLine, shortLogLine, type Column } from './view-text.js';
 import { shortCount } from '../../../orchestrator/core/agents/attempt.js';
 
 const BORDER = { type: 'line' as const };
@@ -50,7 +50,7 @@ export function buildPanels(screen: Widgets.Screen, layout: Layout, longestName:
   };
   const box = (o: Record<string, unknown>) => blessed.box(o);
   const tableP = find('table')!;
-  const inner = Math.max(10, tableP.colSpan - 3);
+  const inner = tableInner(tableP);
   const table = make('table', contrib.table, {
     label: ' Agents ', keys: false, interactive: true, columnSpacing: 0, columnWidth: [inner + 1],
     fg: 'white', selectedFg: 'black', selectedBg: 'cyan',
@@ -122,7 +122,7 @@ export function paintPanels(p: Panels, i: PaintInput, cache: Map<string, string>
     cache.set(key, v);
     return true;
   };
-  const header = p.columns.map((c, k) => (k === p.columns.length - 1 ? c.header : c.header.padEnd(c.width))).join(' ');
+  const header = agentHeader(p.columns);
   p.table.setData({ headers: [header], data: agentLines(p, m.rows).map((l) => [l]) });
   p.table.setContent(` ${header}`); // contrib draws the header one column left of the rows
   p.table.rows.select(Math.max(0, Math.min(i.selected, m.rows.length - 1)));

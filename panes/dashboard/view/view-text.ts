@@ -33,7 +33,9 @@ export function statusParts(m: DashboardModel, short = false): string[] {
 export function statusLine(m: DashboardModel, width: number, keysHint = ''): string {
   const long = statusParts(m).join(' │ ');
   const short = statusParts(m, true);
-  const line = [long, short.join(' │ '), short.join(' '), short.slice(1).join(' ')].find((l) => l.length <= width) ?? short.slice(1).join(' ');
+  // The narrowest (the control pane of an 80x24 session) keeps progress, time and the ETA.
+  const least = [short[1], short[2], short[4]].join(' ');
+  const line = [long, short.join(' │ '), short.join(' '), short.slice(1).join(' '), least].find((l) => l.length <= width) ?? least;
   if (keysHint && line.length + keysHint.length + 3 <= width) return `${line}${' '.repeat(width - line.length - keysHint.length)}${keysHint}`;
   return fit(line, width);
 }
@@ -49,15 +51,20 @@ export interface Column {
   width: number;
 }
 
+/** The TASK column's least useful width: an id, an attempt and the start of the title ("T015#2 Avata…"). */
+export const TASK_MIN = 12;
+
 /**
- * Column widths for a table `inner` columns wide. Agent names are never cut below their
- * longest (up to 24); the task column takes what is left. `gap` is the space between columns.
+ * Column widths for a table `inner` columns wide. Agent names are not cut below their longest
+ * (up to 24) while there is room; the task column takes what is left. Narrow (the control pane
+ * of an 80x24 quad session is 40 columns), the task column keeps at least TASK_MIN: what an agent
+ * is working on matters more than its restarts, a long name's tail, its elapsed time and a long
+ * state word, which give way in that order. `gap` is the space between columns.
  */
 export function agentColumns(inner: number, longestName: number, gap = 1, agentTasks = false): Column[] {
-  const name = Math.min(24, Math.max(5, longestName));
   const fixed: Column[] = [
     { key: 'quad', header: 'Q', width: 1 },
-    { key: 'agent', header: 'AGENT', width: name },
+    { key: 'agent', header: 'AGENT', width: Math.min(24, Math.max(5, longestName)) },
     // AI agent states read "needs input" and "paused until 20:00".
     { key: 'state', header: 'STATE', width: agentTasks ? 18 : 10 },
     { key: 'task', header: 'TASK', width: 0 },
@@ -65,10 +72,29 @@ export function agentColumns(inner: number, longestName: number, gap = 1, agentT
     { key: 'restarts', header: 'RST', width: 3 },
   ];
   const used = () => fixed.reduce((n, c) => n + c.width + gap, 0);
+  const col = (key: Column['key']) => fixed.find((c) => c.key === key);
+  const drop = (key: Column['key']) => fixed.splice(fixed.findIndex((c) => c.key === key), 1);
+  const narrow = (key: Column['key'], width: number) => (col(key)!.width = Math.min(col(key)!.width, width));
+  const giveWay = [() => drop('restarts'), () => narrow('agent', 12), () => drop('elapsed'), () => narrow('state', 8), () => narrow('agent', Math.max(6, inner - (used() - col('agent')!.width) - TASK_MIN))];
+  for (const step of giveWay) {
+    if (inner - used() >= TASK_MIN) break;
+    step();
+  }
   if (agentTasks && inner - used() - 14 - 2 * gap >= 24) fixed.splice(4, 0, { key: 'tokens', header: 'TOKENS', width: 6 }, { key: 'cost', header: 'COST', width: 7 });
-  if (inner - used() - 5 - gap >= 24) fixed.push({ key: 'done', header: 'DONE', width: 4 });
-  fixed.find((c) => c.key === 'task')!.width = Math.max(4, inner - used());
+  if (col('restarts') && inner - used() - 5 - gap >= 24) fixed.push({ key: 'done', header: 'DONE', width: 4 });
+  col('task')!.width = Math.max(4, inner - used());
   return fixed;
+}
+
+/** The table's header line: each column's title padded to its width (the last one not padded). */
+export function agentHeader(cols: readonly Column[]): string {
+  return cols.map((c, k) => (k === cols.length - 1 ? c.header : c.header.padEnd(c.width))).join(' ');
+}
+
+/** One agent's row as plain text, its cells padded to their columns. */
+export function agentRowText(r: AgentRow, cols: readonly Column[], firstOfQuad: boolean): string {
+  const cells = agentCells(r, cols, firstOfQuad);
+  return cells.map((c, k) => (k === cells.length - 1 ? c : c.padEnd(cols[k]!.width))).join(' ');
 }
 
 export function taskCell(r: AgentRow): string {
@@ -85,7 +111,7 @@ export function agentCells(r: AgentRow, cols: readonly Column[], firstOfQuad: bo
     switch (c.key) {
       case 'quad': return firstOfQuad ? fit(String(r.quad), c.width) : '';
       case 'agent': return fit(r.name, c.width);
-      case 'state': return r.ai && (r.state === 'running' || r.state === 'retrying' || r.ai.state.startsWith('paused')) ? fit(r.ai.state, c.width).trimEnd() : r.state;
+      case 'state': return fit(r.ai && (r.state === 'running' || r.state === 'retrying' || r.ai.state.startsWith('paused')) ? r.ai.state : r.state, c.width).trimEnd();
       case 'tokens': return r.ai ? shortCount(r.ai.tokens) : '';
       case 'cost': return r.ai?.costUsd ? `$${r.ai.costUsd.toFixed(r.ai.costUsd < 10 ? 3 : 1)}` : '';
       case 'task': return fit(taskCell(r), c.width);
