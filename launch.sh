@@ -74,7 +74,9 @@ need_tmux() {
 # sorted. Then SERIAL_TEST_FILES, one at a time, alone on the machine as before: they time
 # supervision against real processes (chaos kills a process of the run every 1–1.8 s; the ha
 # test kills monitor, control and a worker in turn; the demo catches a quad pane while its
-# agents work), and beside another file on a loaded two-core machine they failed.
+# agents work), and beside another file on a loaded two-core machine they failed. The
+# start-race test of run-ownership too: under load the losing `run` can report "no run
+# prepared" instead of the run in progress (a product race, open; it runs alone as before).
 LONG_TEST_FILES=(
   test/system/engine.test.ts
   test/system/tmux-launch.test.ts
@@ -82,7 +84,7 @@ LONG_TEST_FILES=(
   test/system/worktree-mode.test.ts
   test/system/rerun.test.ts
 )
-SERIAL_TEST_FILES=(test/system/chaos.test.ts test/system/keep-alive-ha.test.ts test/system/agent-demo-tmux.test.ts)
+SERIAL_TEST_FILES=(test/system/chaos.test.ts test/system/keep-alive-ha.test.ts test/system/agent-demo-tmux.test.ts test/system/run-ownership.test.ts)
 
 parallel_test_files() {
   local f
