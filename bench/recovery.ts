@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI_JS, runPaths } from '../orchestrator/run-dir/paths.js';
 import { findByEnv } from '../workers/os/process-tree.js';
-import { liveHolder } from '../orchestrator/supervisors/roles.js';
+import { liveHolder } from '../orchestrator/supervisors/seats.js';
 import { readEvents } from '../state/events.js';
 import { FileStateStore } from '../state/store.js';
 

@@ -6,18 +6,24 @@
  * Opt-in and long (30 minutes by default):
  *
  *   SOAK_MINUTES=30 SOAK_SAMPLE_MINUTES=5 node dist/bench/soak.js [out.json]
+ *
+ * Besides the snapshot file (rewritten only at compactions) it reports the live state: the
+ * state every process holds, replayed from snapshot and journal, as JSON bytes. SOAK_CLI runs
+ * another build's CLI (an A/B against an older version).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI_JS } from '../orchestrator/run-dir/paths.js';
+import { FileStateStore } from '../state/store.js';
 import { descendants, cmdline } from '../workers/os/process-tree.js';
 
 const minutes = Number(process.env.SOAK_MINUTES ?? 30);
 const sampleMinutes = Number(process.env.SOAK_SAMPLE_MINUTES ?? 5);
 const TASK_S = 2;
 const out = process.argv[2];
+const cliJs = process.env.SOAK_CLI ?? CLI_JS;
 
 function pss(pid: number): number {
   try {
@@ -31,6 +37,7 @@ interface Sample {
   minute: number;
   done: number;
   stateKB: number;
+  liveKB: number;
   procs: Array<{ name: string; pid: number; rssMB: number; pssMB: number }>;
 }
 
@@ -54,7 +61,20 @@ function sample(root: number, dir: string, t0: number): Sample {
   } catch {
     // not yet
   }
-  return { minute: (Date.now() - t0) / 60_000, done, stateKB, procs };
+  return { minute: (Date.now() - t0) / 60_000, done, stateKB, liveKB: 0, procs };
+}
+
+/** The state as every process of the run holds it (snapshot + journal), in JSON KB. */
+async function liveKB(dir: string): Promise<number> {
+  const store = new FileStateStore(join(dir, '.orchestrator'));
+  try {
+    await store.open();
+    return JSON.stringify(store.read()).length / 1024;
+  } catch {
+    return 0;
+  } finally {
+    await store.close().catch(() => undefined);
+  }
 }
 
 async function main(): Promise<void> {
@@ -67,18 +87,23 @@ async function main(): Promise<void> {
   writeFileSync(join(dir, 'plan.json'), JSON.stringify({ version: 1, name: 'soak', workdir: 'work', tasks }));
   console.log(`soak: ${count} tasks of ~${TASK_S} s on 12 agents (~${minutes} min), run dir ${dir}`);
   const t0 = Date.now();
-  const run = spawn(process.execPath, [CLI_JS, 'run', join(dir, 'plan.json'), '--run-dir', dir], { stdio: 'ignore' });
+  const run = spawn(process.execPath, [cliJs, 'run', join(dir, 'plan.json'), '--run-dir', dir], { stdio: 'ignore' });
   const samples: Sample[] = [];
-  const take = () => {
+  const take = async () => {
     const s = sample(run.pid!, dir, t0);
+    s.liveKB = await liveKB(dir);
     samples.push(s);
-    console.log(`${s.minute.toFixed(1).padStart(5)} min  ${String(s.done).padStart(6)} done  state ${s.stateKB.toFixed(0)} KB  ${s.procs.map((p) => `${p.name} ${p.rssMB.toFixed(1)}/${p.pssMB.toFixed(1)} MB`).join('  ')}`);
+    console.log(`${s.minute.toFixed(1).padStart(5)} min  ${String(s.done).padStart(6)} done  state.json ${s.stateKB.toFixed(0)} KB  live state ${s.liveKB.toFixed(0)} KB  ${s.procs.map((p) => `${p.name} ${p.rssMB.toFixed(1)}/${p.pssMB.toFixed(1)} MB`).join('  ')}`);
   };
-  setTimeout(take, 30_000); // after start-up
-  const timer = setInterval(take, sampleMinutes * 60_000);
+  setTimeout(() => void take(), 30_000); // after start-up
+  const timer = setInterval(() => void take(), sampleMinutes * 60_000);
   const code = await new Promise<number | null>((r) => run.once('exit', r));
   clearInterval(timer);
   console.log(`run exited ${code} after ${((Date.now() - t0) / 60_000).toFixed(1)} min (RSS/PSS per process)`);
+  const end = sample(run.pid!, dir, t0);
+  end.liveKB = await liveKB(dir);
+  samples.push(end);
+  console.log(`at the end: ${end.done} done, state.json ${end.stateKB.toFixed(0)} KB, live state ${end.liveKB.toFixed(0)} KB`);
   if (out) writeFileSync(out, JSON.stringify({ minutes, count, samples }, null, 2));
   rmSync(dir, { recursive: true, force: true });
 }

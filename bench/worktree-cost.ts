@@ -95,7 +95,7 @@ for (let r = 0; r < rounds; r++) {
       writeFileSync(file, Buffer.from(content.slice(0, content.lastIndexOf('\0')), 'latin1'), { mode: exec ? 0o755 : 0o644 });
     }
     at = performance.now(); // writing the task's files is the task's work, not worktree mode's
-    const commit = await ws.commit(t.id, t.title, 'h', p.path, p.base, p.baseTree);
+    const commit = await ws.commit(t.id, t.title, 'h', p.path, p.base);
     lap('commit');
     if (commit) {
       const m = await ws.merge(t.id, t.title, 'h', commit, true);

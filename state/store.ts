@@ -20,6 +20,7 @@ import { journalName, readJournal } from './journal.js';
 import { StateLock } from './lock.js';
 import { storeIoError } from './io-errors.js';
 import { applyOps } from './ops.js';
+import { compactState } from './compact.js';
 import type { Op, State } from './schema.js';
 import { TaskIndex } from './task-index.js';
 import { leftoverFiles, loadSnapshot, RECOVER_HINT, removeLeftovers, snapshotGen, snapshotId, writeGeneration, type SnapshotId } from './snapshot.js';
@@ -422,7 +423,14 @@ export class FileStateStore implements StateStore {
   /** Writes the next generation: the old snapshot becomes `.prev`, the old journal gets a marker. */
   private compact(): void {
     const next = this.gen + 1;
-    this.writeGeneration(next, this.seq, this.state!);
+    // Finished tasks' records shrink (state/compact.ts): a state from an older version, or
+    // written before a record was compacted at finish, does not carry that history on.
+    const state = compactState(this.state!);
+    this.writeGeneration(next, this.seq, state);
+    if (state !== this.state) {
+      this.state = state;
+      this.idx = undefined;
+    }
     this.snapId = snapshotId(this.snapshotFile); // ours, under the lock: no need to reload it
     appendPrivate(join(this.dir, journalName(this.gen)), JSON.stringify({ next }) + '\n');
     removeLeftovers(this.dir, this.gen);

@@ -10,13 +10,14 @@
  * and nothing here needs its extras: output is streamed, errors are mapped below.
  */
 import { spawn } from 'node:child_process';
-import { realpathSync, statSync } from 'node:fs';
+import { fstatSync, realpathSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import type * as Pty from 'node-pty';
 import type { Command } from '../orchestrator/core/plan/plan-types.js';
 import { groupAlive, signalGroup, trackGroup, untrackGroup } from './os/process-groups.js';
+import { LogFollower } from './log-follower.js';
 import { commandArgv, simpleArgv } from './os/simple-command.js';
 
 /** node-pty is loaded by the first task that wants a terminal, not by every worker. */
@@ -34,6 +35,15 @@ export interface ExecOptions {
    */
   onOutput: (chunk: Buffer) => unknown;
   onDrain?: (resume: () => void) => void;
+  /**
+   * A plain (non-pty) command's stdout and stderr go straight into this file descriptor (the
+   * task log, opened for appending and reading): no pipe, nothing per chunk in this process,
+   * so a flood runs at the speed of the command and the disk. onOutput still gets the output,
+   * read back from the file (log-follower.ts: the head, then the last of it at each look);
+   * onSkip says where a flood was skipped over.
+   */
+  logFd?: number;
+  onSkip?: () => void;
   /** Called once the process exists, with its process group id. */
   onStart?: (pgid: number) => void;
   signal?: AbortSignal;
@@ -130,9 +140,13 @@ type Outcome = { exitCode: number | null; signal: string | null; spawnError?: st
 function runPlain(file: string, args: string[], o: ExecOptions, setPgid: (p: number) => void): Promise<Outcome> {
   return new Promise((resolve) => {
     let sub: ReturnType<typeof spawn>;
+    const out = o.logFd ?? 'pipe';
+    let follower: LogFollower | undefined;
     try {
+      const from = o.logFd !== undefined ? fstatSync(o.logFd).size : 0;
       // detached: the command leads a new process group, so its whole tree can be signalled.
-      sub = spawn(file, args, { cwd: o.cwd, env: { ...process.env, ...o.env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      sub = spawn(file, args, { cwd: o.cwd, env: { ...process.env, ...o.env }, detached: true, stdio: ['ignore', out, out] });
+      if (o.logFd !== undefined) follower = new LogFollower(o.logFd, from, { onOutput: o.onOutput, onSkip: o.onSkip });
     } catch (e) {
       // Arguments the OS cannot take (a NUL in the environment or the directory): this task fails, nothing else.
       resolve({ exitCode: null, signal: null, spawnError: (e as Error).message });
@@ -144,6 +158,7 @@ function runPlain(file: string, args: string[], o: ExecOptions, setPgid: (p: num
       if (done) return;
       done = true;
       clearTimeout(pipeTimer);
+      follower?.stop();
       resolve(r);
     };
     // Cannot start at all (no such program, bad cwd): 'error' without a pid.
@@ -157,7 +172,9 @@ function runPlain(file: string, args: string[], o: ExecOptions, setPgid: (p: num
       if (o.signal?.aborted) endGroup(sub.pid);
     }
     // stdout and stderr interleaved as they arrive (colour kept), paused while the consumer is behind.
-    const streams = [sub.stdout!, sub.stderr!];
+    // Written straight into the log, there are no streams: the log is read back instead.
+    follower?.start();
+    const streams = follower ? [] : [sub.stdout!, sub.stderr!];
     for (const stream of streams) {
       stream.on('data', (c: Buffer) => {
         if (o.onOutput(c) === false && o.onDrain) {

@@ -74,6 +74,13 @@ export class OutputTail {
     if (from < chunk.length) this.hold(chunk, from, chunk.length);
   }
 
+  /** Output was skipped (read back from a log past a flood): what follows starts mid-line. */
+  skip(): void {
+    this.dropPartial();
+    this.partialCut = true;
+    this.headLeft = 0;
+  }
+
   end(): void {
     if (this.partialBytes || this.partialCut) this.emit(Buffer.concat(this.partial).toString('utf8'), this.partialCut);
     this.dropPartial();

@@ -19,12 +19,11 @@ import type { State } from '../state/schema.js';
 import { appendEvent, runStore } from '../orchestrator/run-dir/run-store.js';
 import { signalGroup } from './os/process-groups.js';
 import { AppendLog } from './append-log.js';
-import { liveHolder } from '../orchestrator/supervisors/roles.js';
+import { SupervisorWatch } from './supervisor-watch.js';
 import { DiskError, diskErrorOf } from '../orchestrator/core/errors.js';
-import { LEASE_MS } from '../orchestrator/core/run/transitions.js';
 import { RUN_DIR_ENV, SUPERVISOR_ENV, parseSupervisor } from '../orchestrator/supervisors/worker-process.js';
-import { killOwnedGroups, startTimeOf, stillRunning } from './os/process-tree.js';
-import type { GroupRef } from '../orchestrator/core/run/group-ref.js';
+import { killOwnedGroups, startTimeOf } from './os/process-tree.js';
+import type { ProcessGroupRef } from '../orchestrator/core/run/process-group-ref.js';
 import { StraySweeper } from './os/stray-sweep.js';
 import { runAttempt, type AgentContext, type AttemptResult } from './task-runner.js';
 import { agentProgress, agentAttemptEnded, agentLimited, agentNeedsInput, agentStalled, type AgentRef } from '../orchestrator/core/run/agent-transitions.js';
@@ -41,6 +40,7 @@ import { worktreeAttempt } from './worktree-attempt.js';
 import type { GitReport } from '../orchestrator/core/run/transitions.js';
 import type { GroupView } from './view.js';
 import { appendPrivate } from '../state/private-file.js';
+import { systemClock, type Clock, type ClockTimer } from './os/clock.js';
 
 /**
  * An attempt's process group is recorded in the state (for orphan cleanup) only when it is
@@ -56,14 +56,6 @@ export const PGID_RECORD_DELAY_MS = 100;
  */
 export const AGENT_LOG_SHARE_BYTES = 16 * 1024;
 
-/**
- * A group started by a supervisor (the run, or the keep-alive monitor) leaves when that
- * supervisor is gone and, for this long, no other holds the keep-alive role and no
- * high-availability control process lives (it starts a new monitor, however long that takes
- * on a loaded machine): nobody would restart the group, stop it or end the run. Short enough
- * that its tasks end within a lease.
- */
-export const SUPERVISOR_GRACE_MS = LEASE_MS / 2;
 /** Leftovers of finished attempts are looked for at most this often (stray-sweep.ts). */
 export const SWEEP_DELAY_MS = 1000;
 
@@ -80,6 +72,8 @@ export interface WorkerOptions {
   runDir: string;
   quad: number;
   view: GroupView;
+  /** Time, heartbeats and the agents' sleeps (tests: a virtual clock). */
+  clock?: Clock;
 }
 
 export class WorkerGroup {
@@ -93,25 +87,28 @@ export class WorkerGroup {
   private claimable?: Claimable;
   private abort = new AbortController();
   private stopping = false;
-  private heartbeatTimer?: NodeJS.Timeout;
+  private heartbeatTimer?: ClockTimer;
   private unwatch?: () => void;
   private workspaces?: TaskWorkspaces;
   private agentLogs = new Map<string, AppendLog>();
   /** Attempts running now, as task / agent / attempt (what their processes carry in their environment). */
   private running = new Set<string>();
   private sweeper: StraySweeper;
-  private sweepTimer?: NodeJS.Timeout;
+  private sweepTimer?: ClockTimer;
   private sweepingAll = false;
-  private supervisor = parseSupervisor(process.env[SUPERVISOR_ENV]);
-  private supervisorGoneAt?: number;
+  /** Whether whoever supervises this group is gone for good (then it stops; supervisor-watch.ts). */
+  private supervisor: SupervisorWatch;
   /** The disk refused a state write: the group stops and says so (worker-main.ts maps it to an exit code). */
   private fatal?: DiskError;
+  private readonly clock: Clock;
 
   constructor(private o: WorkerOptions) {
+    this.clock = o.clock ?? systemClock;
     this.paths = runPaths(o.runDir);
     this.plan = readRunPlan(this.paths);
     this.agents = agentsOfQuad(this.plan.agents, o.quad);
     this.store = runStore(this.paths);
+    this.supervisor = new SupervisorWatch(this.paths.stateDir, parseSupervisor(process.env[SUPERVISOR_ENV]), this.clock.now());
     this.ctx = buildContext(this.plan);
     const g = this.plan.git;
     if (g?.repo) this.workspaces = new TaskWorkspaces(g.repo, this.plan.name, this.paths.stateDir, g);
@@ -138,7 +135,7 @@ export class WorkerGroup {
     for (const a of this.agents) this.agentLog(a, `ready in quad ${this.o.quad} (worker pid ${process.pid})`);
     this.reap(await this.tx((d) => groupStarted(d, this.ctx, this.o.quad, process.pid, this.agents)));
     // At least twice per keep-alive interval, so the monitor never mistakes a healthy group for hung.
-    this.heartbeatTimer = setInterval(() => void this.beat(), heartbeatEveryMs(this.plan.keepAliveIntervalMs));
+    this.heartbeatTimer = this.clock.setInterval(() => void this.beat(), heartbeatEveryMs(this.plan.keepAliveIntervalMs));
     try {
       await Promise.all(this.agents.map((a) => this.agentLoop(a)));
     } catch (e) {
@@ -146,7 +143,7 @@ export class WorkerGroup {
       // that keeps heartbeating with dead agents would look healthy to the keep-alive monitor
       // forever. Its tasks are ended; their leases hand them back on the next run.
       this.stopping = true;
-      clearInterval(this.heartbeatTimer);
+      this.clock.clearInterval(this.heartbeatTimer);
       this.unwatch?.();
       this.abort.abort();
       this.sweepNow(true);
@@ -172,7 +169,7 @@ export class WorkerGroup {
    * `all`: every task process of this group's agents (on the way out).
    */
   sweepNow(all = false): void {
-    clearTimeout(this.sweepTimer);
+    this.clock.clearTimeout(this.sweepTimer);
     this.sweepTimer = undefined;
     this.sweepingAll = all;
     try {
@@ -185,23 +182,12 @@ export class WorkerGroup {
   }
 
   private sweepSoon(): void {
-    this.sweepTimer ??= setTimeout(() => this.sweepNow(), SWEEP_DELAY_MS);
-  }
-
-  /** True once the supervisor that started this group has been gone for SUPERVISOR_GRACE_MS with no successor. */
-  private orphaned(): boolean {
-    const sup = this.supervisor;
-    if (!sup || stillRunning(sup) || liveHolder(this.paths.stateDir, 'keep-alive') || liveHolder(this.paths.stateDir, 'control')) {
-      this.supervisorGoneAt = undefined;
-      return false;
-    }
-    this.supervisorGoneAt ??= Date.now();
-    return Date.now() - this.supervisorGoneAt >= SUPERVISOR_GRACE_MS;
+    this.sweepTimer ??= this.clock.setTimeout(() => this.sweepNow(), SWEEP_DELAY_MS);
   }
 
   private async shutdown(why: 'finished' | 'stopped'): Promise<void> {
     this.sweepNow(true);
-    clearInterval(this.heartbeatTimer);
+    this.clock.clearInterval(this.heartbeatTimer);
     this.unwatch?.();
     if (why === 'finished') await this.sweepWorktrees().catch(() => undefined);
     await this.tx((d) => groupStopped(d, this.o.quad, this.agents, why)).catch(() => undefined);
@@ -220,8 +206,8 @@ export class WorkerGroup {
   }
 
   private async beat(): Promise<void> {
-    if (!this.stopping && this.orphaned()) {
-      this.o.view.log(`the supervisor that started this group (pid ${this.supervisor!.pid}) is gone and no keep-alive monitor or control process took over: stopping`);
+    if (!this.stopping && this.supervisor.orphaned(this.clock.now())) {
+      this.o.view.log(`${this.supervisor.describe()} is gone and no keep-alive monitor or control process took over: stopping`);
       void this.stop();
       return;
     }
@@ -243,11 +229,11 @@ export class WorkerGroup {
   }
 
   private tx<R>(fn: (d: Draft) => R): Promise<R> {
-    return transact(this.store, fn);
+    return transact(this.store, fn, () => this.clock.now());
   }
 
   /** Ends orphaned attempts' groups, each only while its recorded leader lives (a reused id is not ours). */
-  private reap(orphans: GroupRef[]): void {
+  private reap(orphans: ProcessGroupRef[]): void {
     killOwnedGroups(orphans);
   }
 
@@ -281,7 +267,7 @@ export class WorkerGroup {
   private sleep(agent: string, ms: number): Promise<void> {
     return new Promise((res) => {
       const done = () => {
-        clearTimeout(t);
+        this.clock.clearTimeout(t);
         this.sleepers.delete(agent);
         if (!this.sleepers.size) {
           this.unwatch?.();
@@ -289,7 +275,7 @@ export class WorkerGroup {
         }
         res();
       };
-      const t = setTimeout(() => {
+      const t = this.clock.setTimeout(() => {
         this.claimable = undefined; // time passed: retry backoffs and leases may have run out
         done();
       }, ms);
@@ -300,7 +286,7 @@ export class WorkerGroup {
 
   /** Lock-free, on the latest state `s`, once per state change (and at most 50 ms old). */
   private evaluate(s: State): Claimable {
-    const now = Date.now();
+    const now = this.clock.now();
     const seq = this.store.sequence;
     const c = this.claimable;
     if (c && c.seq === seq && now - c.at < 50) return c;
@@ -323,7 +309,7 @@ export class WorkerGroup {
   /** Until the earliest retry backoff of a ready task ends, at most a second. */
   private nextWakeMs(s: State): number {
     let soonest = 1000;
-    const now = Date.now();
+    const now = this.clock.now();
     for (const id of this.store.index().ready) {
       const t = s.tasks[id];
       if (t?.notBefore && t.notBefore > now) soonest = Math.min(soonest, t.notBefore - now + 1);
@@ -366,7 +352,7 @@ export class WorkerGroup {
       view.agentStarted(c.agent, def, c.attempt);
       this.agentLog(c.agent, `${def.id} ${def.title}: attempt ${c.attempt} started`);
     };
-    let recordPgid: NodeJS.Timeout | undefined;
+    let recordPgid: ClockTimer | undefined;
     let shared = 0;
     const key = attemptKey(c.task, c.agent, String(c.attempt));
     this.running.add(key);
@@ -384,20 +370,20 @@ export class WorkerGroup {
       onLogFailed: (why) => view.log(`${c.agent}: ${def.id}'s log stopped: ${why}`),
       onStart: (pgid) => {
         try {
-          appendEvent(this.paths, { ts: Date.now(), type: 'started', task: c.task, agent: c.agent, attempt: c.attempt, fence: c.fence, quad: this.o.quad });
+          appendEvent(this.paths, { ts: this.clock.now(), type: 'started', task: c.task, agent: c.agent, attempt: c.attempt, fence: c.fence, quad: this.o.quad });
         } catch (e) {
           view.log(`could not record the start of ${c.task} in the event log: ${(e as Error).message}`);
         }
         announce();
         // The leader's start time is read now, while it surely lives: it makes the record provable.
-        const group: GroupRef = { pgid, start: startTimeOf(pgid) };
-        recordPgid = setTimeout(() => void this.tx((d) => started(d, c.task, c.fence, group)).catch(() => undefined), PGID_RECORD_DELAY_MS);
+        const group: ProcessGroupRef = { pgid, start: startTimeOf(pgid) };
+        recordPgid = this.clock.setTimeout(() => void this.tx((d) => started(d, c.task, c.fence, group)).catch(() => undefined), PGID_RECORD_DELAY_MS);
       },
     });
     // Worktree mode: the attempt runs in the task's own worktree, then is committed and merged.
     const ws = def.workspace === 'worktree' ? this.workspaces : undefined;
     const res: Partial<AttemptResult> & AttemptResult & { git?: GitReport } = ws ? await worktreeAttempt(ws, def, this.store.read().tasks[c.task]?.hash ?? '', this.paths.taskLog(def.id), run) : await run(this.workdir);
-    clearTimeout(recordPgid);
+    this.clock.clearTimeout(recordPgid);
     this.running.delete(key);
     this.sweepSoon();
     announce();
@@ -429,14 +415,14 @@ export class WorkerGroup {
     const base = attemptBase(prev);
     const ref: AgentRef = { task: c.task, agent: c.agent, fence: c.fence };
     let lastWrite = 0;
-    let pending: NodeJS.Timeout | undefined;
+    let pending: ClockTimer | undefined;
     let latest: AttemptView | undefined;
     let asked: string | undefined;
     let announced = prev?.session;
     const rec = (v: AttemptView, state: AgentRecordState) => agentRecord(base, v, state) as AgentRecord;
     const write = () => {
       pending = undefined;
-      lastWrite = Date.now();
+      lastWrite = this.clock.now();
       const v = latest!;
       void this.tx((d) => agentProgress(d, ref, rec(v, v.question && spec.onInput === 'wait' ? 'needs-input' : 'working'))).catch(() => undefined);
     };
@@ -446,8 +432,8 @@ export class WorkerGroup {
       this.o.view.agentProgress?.(c.agent, attemptSummary(spec.cli, r.turns, tokenTotal(r.tokens), r.costUsd));
       if (e.kind === 'session' && e.id && e.id !== announced) {
         announced = e.id;
-        clearTimeout(pending);
-        lastWrite = Date.now();
+        this.clock.clearTimeout(pending);
+        lastWrite = this.clock.now();
         void this.tx((d) => {
           agentProgress(d, ref, rec(v, 'working'));
           d.event({ type: 'agent-session', task: c.task, agent: c.agent, cli: spec.cli, session: e.id, reason: e.version ? `v${e.version}` : undefined });
@@ -456,13 +442,13 @@ export class WorkerGroup {
       }
       if (e.kind === 'needs-input' && e.question !== asked) {
         asked = e.question;
-        clearTimeout(pending);
-        lastWrite = Date.now();
+        this.clock.clearTimeout(pending);
+        lastWrite = this.clock.now();
         void this.tx((d) => agentNeedsInput(d, ref, rec(v, spec.onInput === 'wait' ? 'needs-input' : 'working'), e.question)).catch(() => undefined);
         return;
       }
       if (pending) return;
-      pending = setTimeout(write, Math.max(0, lastWrite + AGENT_PROGRESS_MS - Date.now()));
+      pending = this.clock.setTimeout(write, Math.max(0, lastWrite + AGENT_PROGRESS_MS - this.clock.now()));
     };
     return {
       ctx: {
@@ -470,7 +456,7 @@ export class WorkerGroup {
         resume: prev?.session, threadBase: prev?.thread, earlierTokens: tokenTotal(base.tokens), onEvent,
       },
       finalRecord: (res) => {
-        clearTimeout(pending);
+        this.clock.clearTimeout(pending);
         const kind = res.ai!.verdict.kind;
         return rec(res.ai!.view, kind === 'limit' ? 'paused' : kind === 'stalled' ? 'stalled' : res.ok ? 'done' : 'failed');
       },

@@ -37,7 +37,7 @@ export async function worktreeAttempt<R extends AttemptOutcome>(
       log(`worktree ${p.path} on ${branch} from ${short(p.base)}${p.recreated ? ` (re-created: ${p.recreated})` : ''}`);
       res = await run(p.cwd);
       if (!res.ok) return res;
-      commit = await ws.commit(def.id, def.title, hash, p.path, p.base, p.baseTree);
+      commit = await ws.commit(def.id, def.title, hash, p.path, p.base);
       if (!commit) {
         log('no changes: nothing to commit or merge');
         await ws.removeWorktree(def.id);

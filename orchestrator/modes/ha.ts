@@ -15,7 +15,7 @@ import { spawn } from 'node:child_process';
 import { keepAliveArgs, raiseAlert } from './keep-alive-main.js';
 import { runPaths, type RunPaths } from '../run-dir/paths.js';
 import type { Plan } from '../core/plan/plan-types.js';
-import { liveHolder, RoleKeeper } from '../supervisors/roles.js';
+import { liveHolder, SeatKeeper } from '../supervisors/seats.js';
 import { SupervisorProcess } from '../supervisors/supervisor-process.js';
 import { interrupt, WIND_DOWN_MS } from './run.js';
 import { followProgress, printSummary, type Progress } from './run-progress.js';
@@ -69,7 +69,7 @@ export async function haMain(o: HaOptions): Promise<number> {
 }
 
 async function controlMain(store: FileStateStore, plan: Plan, paths: RunPaths, o: HaOptions, say: (l: string) => void, out: NodeJS.WriteStream): Promise<number> {
-  const started = await SupervisorProcess.start({ stateDir: paths.stateDir, lock: store.lock, role: 'control' });
+  const started = await SupervisorProcess.start({ stateDir: paths.stateDir, lock: store.lock, seat: 'control' });
   if (!started.ok) {
     say(`the run in ${paths.runDir} already has a control process (pid ${started.holder.pid})`);
     await store.close();
@@ -78,8 +78,8 @@ async function controlMain(store: FileStateStore, plan: Plan, paths: RunPaths, o
   const self = started.process;
   const stopping = () => self.signal !== undefined;
   let progress: Progress | undefined;
-  const monitor = new RoleKeeper({
-    stateDir: paths.stateDir, role: 'keep-alive', wanted: () => !stopping() && runGoingOn(store),
+  const monitor = new SeatKeeper({
+    stateDir: paths.stateDir, seat: 'keep-alive', wanted: () => !stopping() && runGoingOn(store),
     spawn: () => spawn(process.execPath, keepAliveArgs(paths.runDir, true, o.intervalMs), { stdio: ['ignore', 'inherit', 'inherit'] }),
     onRestart: (pid) => {
       (progress?.say ?? say)(`keep-alive monitor was gone; started a new one (pid ${pid ?? '?'})`);

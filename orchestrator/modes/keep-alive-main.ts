@@ -13,7 +13,7 @@ import { buildContext } from '../core/graph/context.js';
 import { transact } from '../core/run/draft.js';
 import { KeepAlive } from '../supervisors/keep-alive.js';
 import { CLI_JS, runPaths } from '../run-dir/paths.js';
-import { RoleKeeper } from '../supervisors/roles.js';
+import { SeatKeeper } from '../supervisors/seats.js';
 import { SupervisorProcess } from '../supervisors/supervisor-process.js';
 import { WIND_DOWN_MS } from './run.js';
 import { readRunPlan } from '../run-dir/run-setup.js';
@@ -51,7 +51,7 @@ export async function keepAliveMain(o: KeepAliveMainOptions): Promise<number> {
   const say = (line: string) => {
     if (!o.withControl) out.write(`${new Date().toISOString().slice(11, 23)} keep-alive: ${line}\n`);
   };
-  const started = await SupervisorProcess.start({ stateDir: paths.stateDir, lock: store.lock, role: 'keep-alive' });
+  const started = await SupervisorProcess.start({ stateDir: paths.stateDir, lock: store.lock, seat: 'keep-alive' });
   if (!started.ok) {
     say(`${paths.runDir} is already supervised by pid ${started.holder.pid}; leaving`);
     await store.close();
@@ -61,8 +61,8 @@ export async function keepAliveMain(o: KeepAliveMainOptions): Promise<number> {
   const stopping = () => self.signal !== undefined;
   const sink = AlertSink.forRun(paths, plan);
   const control = o.withControl
-    ? new RoleKeeper({
-        stateDir: paths.stateDir, role: 'control', wanted: () => !stopping() && runGoingOn(store),
+    ? new SeatKeeper({
+        stateDir: paths.stateDir, seat: 'control', wanted: () => !stopping() && runGoingOn(store),
         spawn: () => spawn(process.execPath, controlArgs(paths.runDir, o.intervalMs), { stdio: ['ignore', 'inherit', 'inherit'] }),
         onRestart: (pid) => {
           sink.log(`control process was gone; started a new one (pid ${pid ?? '?'})`);

@@ -82,7 +82,7 @@ export async function runMain(o: RunMainOptions): Promise<number> {
     say('every task is already done (use --fresh to run again)');
     return finish(run, say);
   }
-  const started = await SupervisorProcess.start({ stateDir: paths.stateDir, lock: store.lock, role: 'keep-alive' });
+  const started = await SupervisorProcess.start({ stateDir: paths.stateDir, lock: store.lock, seat: 'keep-alive' });
   if (!started.ok) throw new UsageError(`a keep-alive monitor (pid ${started.holder.pid}) already supervises ${paths.runDir}; stop it first or use another --run-dir`);
   const self = started.process;
 
@@ -127,7 +127,7 @@ export async function runMain(o: RunMainOptions): Promise<number> {
   // SIGKILL) left them and its group as running: settle them, so a stop always leaves a
   // consistent state (no task or group running, interrupted tasks requeued without using a retry).
   if (self.signal !== undefined) await transact(store, runStopped).catch(() => undefined);
-  // A full or read-only disk may refuse even releasing the role; it is free once we exit.
+  // A full or read-only disk may refuse even releasing the seat; it is free once we exit.
   await self.close(monitor).catch(() => undefined);
   progress.stop();
   const recorded = await diskRecorded;

@@ -6,17 +6,18 @@
  * value is no longer the tip fails, and the merge is computed again on the new tip.
  */
 import { existsSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import type { GitSettings } from '../core/plan/plan-types.js';
 import { commitObjectMessage, mergeCommitMessage, readTaskMark, taskCommitMessage } from '../core/workspace/commit-message.js';
 import { conflictMessage, conflictTasks, parseMergeTree, tasksByPath } from '../core/workspace/conflict.js';
 import { taskBranch, worktreePath } from '../core/workspace/names.js';
 import { findMergeOf, reconcileBranch, type Reconcile } from '../core/workspace/reconcile.js';
 import { git, GitError, gitOut, identityEnv, revParse } from '../../workers/git/git.js';
+import { readRefFile } from '../../workers/git/ref-files.js';
 import type { RunRepo } from './git-repo.js';
 
 export type Prepared =
-  | { kind: 'run'; path: string; cwd: string; base: string; baseTree: string; recreated?: string }
+  | { kind: 'run'; path: string; cwd: string; base: string; recreated?: string }
   | { kind: 'merge'; commit: string }
   | { kind: 'merged'; commit: string; merge: string };
 
@@ -24,9 +25,12 @@ export type MergeOutcome = { merged: true; merge: string; already: boolean } | {
 
 /** How many times a merge is computed again because another one moved the integration tip first. */
 const MAX_MERGE_TRIES = 200;
+/** How many times a worktree is added again after a clash with another worktree's removal. */
+const ADD_TRIES = 4;
 
 export class TaskWorkspaces {
   private readonly env: Record<string, string>;
+  private common: Promise<string> | undefined;
 
   constructor(readonly repo: RunRepo, readonly planName: string, readonly stateDir: string, readonly settings: GitSettings) {
     this.env = identityEnv(settings.author);
@@ -44,15 +48,22 @@ export class TaskWorkspaces {
     return `refs/heads/${this.settings.integration}`;
   }
 
+  /** The common git folder (refs live there for every worktree), asked once. */
+  private commonDir(): Promise<string> {
+    this.common ??= gitOut(this.repo.top, ['rev-parse', '--git-common-dir']).then((d) => (isAbsolute(d) ? d : resolve(this.repo.top, d)));
+    return this.common;
+  }
+
   /**
-   * The tips (commit and tree) of the task's branch and of the integration branch, in one git
-   * call: every spawned git costs a few milliseconds, so the common path is kept to few of them.
+   * The commit a branch points at: read from the ref files when their layout is the plain one
+   * (workers/git/ref-files.ts), else by git. Every spawned git costs a few milliseconds of
+   * CPU, and an attempt reads the tips twice.
    */
-  private async tips(id: string): Promise<{ branch?: string; integration?: { commit: string; tree: string } }> {
-    const refs = [`refs/heads/${this.branch(id)}`, this.integrationRef];
-    const out = await gitOut(this.repo.top, ['for-each-ref', '--format=%(refname) %(objectname) %(tree)', ...refs]);
-    const got = new Map(out.split('\n').filter(Boolean).map((l) => l.split(' ') as [string, string, string]).map(([r, c, t]) => [r, { commit: c, tree: t }]));
-    return { branch: got.get(refs[0]!)?.commit, integration: got.get(refs[1]!) };
+  private async tip(ref: string): Promise<string | undefined> {
+    const r = readRefFile(await this.commonDir(), ref);
+    if (r.kind === 'found') return r.commit;
+    if (r.kind === 'absent') return undefined;
+    return revParse(this.repo.top, ref);
   }
 
   /** The git facts about a task's branch, and what to do with them. */
@@ -66,8 +77,7 @@ export class TaskWorkspaces {
 
   /** Makes the task's worktree ready to run in, or says its work is already committed or merged. */
   async prepare(id: string, hash: string): Promise<Prepared> {
-    const t = await this.tips(id);
-    const r = await this.reconcile(id, hash, t.branch);
+    const r = await this.reconcile(id, hash, await this.tip(`refs/heads/${this.branch(id)}`));
     if (r.action === 'merge') return { kind: 'merge', commit: r.commit };
     if (r.action === 'merged') return { kind: 'merged', commit: r.commit, merge: (await this.findMerge(r.commit)) ?? r.commit };
     const path = this.path(id);
@@ -75,10 +85,27 @@ export class TaskWorkspaces {
       // The integration tip read above still holds every task this one needs.
       await this.discard(id);
     }
-    if (!t.integration) throw new Error(`the integration branch ${this.settings.integration} is gone`);
-    const base = t.integration.commit;
-    await gitOut(this.repo.top, ['worktree', 'add', '-q', '-b', this.branch(id), path, base]);
-    return { kind: 'run', path, cwd: join(path, this.repo.workdirRel), base, baseTree: t.integration.tree, ...(r.action === 'recreate' && { recreated: r.why }) };
+    const base = await this.tip(this.integrationRef);
+    if (!base) throw new Error(`the integration branch ${this.settings.integration} is gone`);
+    await this.addWorktree(id, path, base);
+    return { kind: 'run', path, cwd: join(path, this.repo.workdirRel), base, ...(r.action === 'recreate' && { recreated: r.why }) };
+  }
+
+  /**
+   * `git worktree add` of a new branch. git reads every other worktree's folder under
+   * `.git/worktrees/` while it adds one, and fails when another worker's `worktree remove` deletes
+   * one meanwhile ("failed to read .git/worktrees/T011/commondir"): that attempt is cleaned up
+   * (the branch may already exist) and made again.
+   */
+  private async addWorktree(id: string, path: string, base: string): Promise<void> {
+    const args = ['worktree', 'add', '-q', '-b', this.branch(id), path, base];
+    for (let i = 1; ; i++) {
+      const r = await git(this.repo.top, args);
+      if (r.code === 0) return;
+      if (i >= ADD_TRIES || !/worktrees\//.test(r.stderr)) throw new GitError(args, r);
+      await this.discard(id);
+      await new Promise((res) => setTimeout(res, 5 + Math.random() * 20));
+    }
   }
 
   /** Removes the task's worktree and branch (whatever state they are in). */
@@ -100,15 +127,33 @@ export class TaskWorkspaces {
 
   /**
    * Commits everything the task changed (ignored files excepted) on its branch, with no hook
-   * run (plumbing: add, write-tree, commit-tree, update-ref). Undefined: nothing changed.
+   * run (git() disables hooks and automatic maintenance). One `git commit` writes the tree, the
+   * commit and the branch (a compare-and-swap on the branch, as update-ref would) where the
+   * plumbing took three processes. Commits the task made itself stay under this one; when the
+   * task committed everything already, an empty commit carries the task's trailers, so the
+   * branch tip always says whose work it is (reconcile reads it). Undefined: nothing changed.
    */
-  async commit(id: string, title: string, hash: string, path: string, base: string, baseTree: string): Promise<string | undefined> {
+  async commit(id: string, title: string, hash: string, path: string, base: string): Promise<string | undefined> {
     await gitOut(path, ['add', '-A']);
-    const tree = await gitOut(path, ['write-tree']);
-    if (tree === baseTree) return undefined;
-    const commit = await gitOut(path, ['commit-tree', '--no-gpg-sign', tree, '-p', base, '-F', '-'], { env: this.env, input: taskCommitMessage(id, title, hash) });
-    await gitOut(path, ['update-ref', '-m', `orchestrator: ${id}`, `refs/heads/${this.branch(id)}`, commit, base]);
-    return commit;
+    const message = taskCommitMessage(id, title, hash);
+    const made = await this.commitIndex(path, message, false);
+    if (made !== 'nothing') return made;
+    if ((await revParse(path, 'HEAD')) === base) return undefined;
+    const marked = await this.commitIndex(path, message, true);
+    if (marked === 'nothing') throw new Error(`could not commit the work of ${id} in ${path}`);
+    return marked;
+  }
+
+  /** `git commit` of the index; its full commit id (core.abbrev=40 prints it), or 'nothing'. */
+  private async commitIndex(path: string, message: string, allowEmpty: boolean): Promise<string | 'nothing'> {
+    const args = ['-c', 'core.abbrev=40', 'commit', '--no-verify', '--no-gpg-sign', '--no-edit', '--cleanup=verbatim', ...(allowEmpty ? ['--allow-empty'] : []), '-F', '-'];
+    const r = await git(path, args, { env: this.env, input: message });
+    if (r.code !== 0) {
+      if (/^nothing (added )?to commit/m.test(r.stdout)) return 'nothing';
+      throw new GitError(args, r);
+    }
+    // "[<branch> <commit>] <subject>" (LC_ALL=C); the 64-hex form is a SHA-256 repository's.
+    return /^\[\S+(?: \(root-commit\))? ([0-9a-f]{40}(?:[0-9a-f]{24})?)\]/m.exec(r.stdout)?.[1] ?? (await gitOut(path, ['rev-parse', 'HEAD']));
   }
 
   /**
@@ -118,7 +163,7 @@ export class TaskWorkspaces {
   async merge(id: string, title: string, hash: string, commit: string, fresh = false): Promise<MergeOutcome> {
     const top = this.repo.top;
     for (let i = 0; i < MAX_MERGE_TRIES; i++) {
-      const tip = await revParse(top, this.integrationRef);
+      const tip = await this.tip(this.integrationRef);
       if (!tip) throw new Error(`the integration branch ${this.settings.integration} is gone`);
       if (!(fresh && i === 0) && (await git(top, ['merge-base', '--is-ancestor', commit, tip])).code === 0) {
         return { merged: true, merge: (await this.findMerge(commit)) ?? commit, already: true };
@@ -132,7 +177,7 @@ export class TaskWorkspaces {
       const upd = await git(top, ['update-ref', '-m', `orchestrator: merge ${id}`, this.integrationRef, merge, tip]);
       if (upd.code === 0) return { merged: true, merge, already: false };
       // Another merge moved the tip (or holds the ref's lock just now): compute it again.
-      if ((await revParse(top, this.integrationRef)) === tip && !/lock/i.test(upd.stderr)) throw new GitError(['update-ref', this.integrationRef], upd);
+      if ((await this.tip(this.integrationRef)) === tip && !/lock/i.test(upd.stderr)) throw new GitError(['update-ref', this.integrationRef], upd);
       await new Promise((r) => setTimeout(r, 2 + Math.random() * 8));
     }
     throw new Error(`could not merge ${id}: the integration branch kept moving (${MAX_MERGE_TRIES} tries)`);

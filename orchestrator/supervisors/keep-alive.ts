@@ -1,24 +1,24 @@
 /**
- * The keep-alive monitor. Every interval it looks at each worker group — process (or pane)
- * alive, heartbeat fresh — classifies it (orchestrator/core/supervision/health.ts) and acts: a crashed or hung
- * group's leases are expired at once (its tasks are ready again within one interval), a hung
- * group is killed first (its whole tree), and the group is restarted with backoff
- * (orchestrator/core/supervision/restart-policy.ts) until it has failed too often; then it is given up and the
- * other groups carry the run. It also forwards every alert of the state to the alert sink and
- * repairs a damaged state file. Everything it decides is recorded in the state, so a restarted
- * monitor carries on where the last one stopped.
+ * The keep-alive monitor. Every interval it gathers the facts about each worker group — process
+ * (or pane) alive, heartbeat fresh, what it started itself — and the pure check
+ * (orchestrator/core/supervision/group-check.ts) decides: a crashed or hung group's leases are
+ * expired at once (its tasks are ready again within one interval), a hung group is killed first
+ * (its whole tree), and the group is restarted with backoff (restart-policy.ts) until it has
+ * failed too often; then it is given up and the other groups carry the run. This class carries
+ * those decisions out. It also forwards every alert of the state to the alert sink and repairs a
+ * damaged state file. Everything it decides is recorded in the state, so a restarted monitor
+ * carries on where the last one stopped.
  */
 import { AlertForwarder } from '../alerts/alert-forwarder.js';
 import type { AlertSink } from '../alerts/alert-sink.js';
 import type { RunContext } from '../core/graph/context.js';
-import { Draft, transact } from '../core/run/draft.js';
+import { transact, type Draft } from '../core/run/draft.js';
 import { agentsOfQuad } from '../core/plan/default-agents.js';
 import { StateError } from '../../state/errors.js';
-import { describeFailure, groupFailed, groupRestarting, groupSpawned, noGroupLeft, TERMINAL_GROUP, type Failure } from '../core/run/group-transitions.js';
-import { classify, heartbeatEveryMs, STORE_STALL_GRACE_MS } from '../core/supervision/health.js';
-import { decideRestart, type RestartDecision } from '../core/supervision/restart-policy.js';
+import { groupFailed, groupRestarting, groupSpawned, noGroupLeft, TERMINAL_GROUP } from '../core/run/group-transitions.js';
+import { checkGroups, hungIntervalMs, type CheckAction, type CheckFacts, type GroupFacts } from '../core/supervision/group-check.js';
 import { recoverState } from '../../state/recover.js';
-import type { GroupState, State } from '../../state/schema.js';
+import type { State } from '../../state/schema.js';
 import type { FileStateStore } from '../../state/store.js';
 import { systemClock, type Clock, type ClockTimer } from '../../workers/os/clock.js';
 import { killOwnedGroups } from '../../workers/os/process-tree.js';
@@ -132,7 +132,11 @@ export class KeepAlive {
       });
   }
 
-  /** One pass over every group. */
+  /**
+   * One check: gather the facts (the state, which groups live, what this monitor started and
+   * saw), let the pure check decide (orchestrator/core/supervision/group-check.ts), carry its
+   * actions out in order.
+   */
   async tick(): Promise<void> {
     if (this.standingDown()) return;
     const s = await this.readState();
@@ -143,33 +147,45 @@ export class KeepAlive {
       this.lastCommitAt = now;
     }
     if (this.o.forwardAlerts !== false) this.forwarder.pump(s.alerts);
-    if (s.meta.status !== 'running') return;
-    for (const q of this.o.ctx.plan.quads) {
+    for (const action of checkGroups(this.facts(s, now))) {
       if (this.stopped) return;
-      if (this.pending.has(q.id)) continue;
-      const g = s.groups[String(q.id)];
-      if (!g || TERMINAL_GROUP.has(g.status)) continue;
-      const alive = this.o.supervisor.alive(q.id);
-      if (!alive && g.status === 'starting' && g.pid === undefined && this.o.launch && !this.startedAt.has(q.id)) {
-        this.launch(q.id);
-        continue;
-      }
-      if (!alive && (g.status === 'dead' || g.status === 'hung')) {
-        // Recorded by an earlier monitor that died before restarting it: keep its schedule.
-        this.afterFailure(q.id, decideRestart({ restarts: g.restarts, lastRestartAt: g.lastRestartAt }, g.heartbeatAt ?? 0), g, g.restartAt);
-        continue;
-      }
-      const health = classify({
-        now, alive, heartbeatAt: g.heartbeatAt, startedAt: this.startedAt.get(q.id) ?? g.startedAt, lastRestartAt: g.lastRestartAt,
-        exitedFinished: g.status === 'finished', runOver: false, intervalMs: this.hungIntervalMs(),
-        stateWrittenAt: now - this.lastCommitAt < STORE_STALL_GRACE_MS ? this.lastCommitAt : undefined,
-      });
-      if (health === 'healthy') this.lastHealthy.set(q.id, g.heartbeatAt ?? now);
-      if (health === 'healthy' || health === 'starting' || health === 'stale' || health === 'finished') continue;
-      await this.handleFailure(q.id, health, g);
+      await this.carryOut(action);
     }
-    // Checked on a throwaway draft first: the transaction only when there is something to record.
-    if (!this.pending.size && noGroupLeft(new Draft(s, now), this.o.ctx)) await this.tx((d) => noGroupLeft(d, this.o.ctx));
+  }
+
+  private facts(s: State, now: number): CheckFacts {
+    return {
+      now, runStatus: s.meta.status, launch: this.o.launch === true, lastCommitAt: this.lastCommitAt, restartsInHand: this.pending.size > 0,
+      intervalMs: hungIntervalMs(this.o.intervalMs, this.o.ctx.plan.keepAliveIntervalMs),
+      groups: this.o.ctx.plan.quads.map(({ id: quad }): GroupFacts => {
+        const record = s.groups[String(quad)];
+        const inHand = this.pending.has(quad);
+        // The supervisor looks at processes: asked only about groups the check may judge.
+        const judged = s.meta.status === 'running' && !inHand && record !== undefined && !TERMINAL_GROUP.has(record.status);
+        return {
+          quad, record, inHand, alive: judged && this.o.supervisor.alive(quad),
+          startedAt: this.startedAt.get(quad), lastHealthyAt: this.lastHealthy.get(quad), pid: judged ? this.o.supervisor.pid(quad) : undefined,
+        };
+      }),
+    };
+  }
+
+  private async carryOut(a: CheckAction): Promise<void> {
+    switch (a.kind) {
+      case 'launch':
+        return this.launch(a.quad);
+      case 'seen-healthy':
+        return void this.lastHealthy.set(a.quad, a.at);
+      case 'fail':
+        return this.fail(a);
+      case 'restart':
+        return this.scheduleRestart(a.quad, a.attempt, a.delayMs);
+      case 'give-up':
+        return void this.tx((d) => groupFailed(d, this.o.ctx, a.quad, 'crashed', a.restart, a.pid, 'died')).catch(() => undefined);
+      case 'run-stalled':
+        // noGroupLeft looks again on the latest state: a group may have been restarted since.
+        return void (await this.tx((d) => noGroupLeft(d, this.o.ctx)));
+    }
   }
 
   /** Stopped, or the supervisor's groups are gone for good (then it stops for good). */
@@ -179,14 +195,6 @@ export class KeepAlive {
       this.o.onAction?.('the session is gone: keep-alive stands down');
     }
     return this.stopped;
-  }
-
-  /**
-   * The interval that staleness is measured in: workers heartbeat by the plan's interval, so a
-   * monitor told to check more often (--interval) must not judge them by its own.
-   */
-  private hungIntervalMs(): number {
-    return Math.max(this.o.intervalMs, 2 * heartbeatEveryMs(this.o.ctx.plan.keepAliveIntervalMs));
   }
 
   /** The latest state; a damaged state file is recovered (alert `state-recovered`) when the damage persists. */
@@ -217,38 +225,29 @@ export class KeepAlive {
     return agentsOfQuad(this.o.ctx.plan.agents, quad);
   }
 
-  private async handleFailure(quad: number, health: Failure, g: GroupState): Promise<void> {
-    const pid = this.o.supervisor.pid(quad) ?? g.pid;
-    const age = this.clock.now() - (g.heartbeatAt ?? 0);
+  /** A group died or hung: its tree ended, the failure recorded, its leftovers ended. */
+  private async fail(a: Extract<CheckAction, { kind: 'fail' }>): Promise<void> {
     // A hung group (or a dead one whose children linger) is ended as a whole tree first.
-    await this.o.supervisor.kill(quad);
+    await this.o.supervisor.kill(a.quad);
     // The kill looked again: a group "gone" because its whole session was killed did not crash.
     if (this.standingDown()) return;
-    const what = describeFailure(health, age);
-    const decision = decideRestart({ restarts: g.restarts, lastRestartAt: g.lastRestartAt }, this.lastHealthy.get(quad) ?? g.heartbeatAt ?? 0);
-    const orphans = await this.tx((d) => groupFailed(d, this.o.ctx, quad, health, decision, pid, what));
+    const orphans = await this.tx((d) => groupFailed(d, this.o.ctx, a.quad, a.health, a.restart, a.pid, a.what));
     killOwnedGroups(orphans);
     // Attempts whose process group was not recorded yet (or a verify step) are found by their
     // environment; after the requeue, so that recovery does not wait for the scan.
-    await this.o.supervisor.sweep?.(quad, this.agentsOf(quad));
-    this.o.onAction?.(`quad ${quad} ${what}${decision.action === 'restart' ? `; restarting in ${decision.delayMs / 1000}s (restart ${decision.attempt})` : '; given up'}`);
-    this.afterFailure(quad, decision, g);
+    await this.o.supervisor.sweep?.(a.quad, this.agentsOf(a.quad));
+    this.o.onAction?.(`quad ${a.quad} ${a.what}${a.restart.action === 'restart' ? `; restarting in ${a.restart.delayMs / 1000}s (restart ${a.restart.attempt})` : '; given up'}`);
   }
 
-  private afterFailure(quad: number, decision: RestartDecision, g: GroupState, dueAt?: number): void {
-    if (decision.action === 'restart') {
-      const delay = dueAt === undefined ? decision.delayMs : Math.max(0, Math.min(decision.delayMs, dueAt - this.clock.now()));
-      this.pending.add(quad);
-      const t = this.clock.setTimeout(() => {
-        this.timers.delete(t);
-        void this.restart(quad, decision.attempt)
-          .catch((e) => this.o.alerts.log(`restart of quad ${quad} failed: ${(e as Error).message}`))
-          .finally(() => this.pending.delete(quad));
-      }, delay);
-      this.timers.add(t);
-    } else if (g.status !== 'failed') {
-      void this.tx((d) => groupFailed(d, this.o.ctx, quad, 'crashed', decision, g.pid, 'died')).catch(() => undefined);
-    }
+  private scheduleRestart(quad: number, attempt: number, delayMs: number): void {
+    this.pending.add(quad);
+    const t = this.clock.setTimeout(() => {
+      this.timers.delete(t);
+      void this.restart(quad, attempt)
+        .catch((e) => this.o.alerts.log(`restart of quad ${quad} failed: ${(e as Error).message}`))
+        .finally(() => this.pending.delete(quad));
+    }, delayMs);
+    this.timers.add(t);
   }
 
   private async restart(quad: number, attempt: number): Promise<void> {

@@ -1,6 +1,6 @@
 /**
  * Which processes of a run are alive, wherever they came from: the keep-alive monitor and the
- * control process (by the role files in the state directory, pid and start time), worker
+ * control process (by the seat files in the state directory, pid and start time), worker
  * groups (by their command line, however they were started) and everything carrying the run's
  * environment marker (workers, panes, and every task process, daemonised ones included: a
  * process keeps its environment across setsid and double forks). The caller and its ancestors
@@ -11,7 +11,7 @@
  */
 import type { RunPaths } from '../run-dir/paths.js';
 import { UsageError } from '../core/errors.js';
-import { readHolder, type Role } from './roles.js';
+import { readHolder, type Seat } from './seats.js';
 import { RUN_DIR_ENV, isWorkerCommand } from './worker-process.js';
 import { cmdline, environ, HAS_PROC, readProcTable, stillRunning, type Proc, type ProcTable } from '../../workers/os/process-tree.js';
 
@@ -22,7 +22,7 @@ export interface RunProcess extends Proc {
   kind: 'supervisor' | 'worker' | 'task' | 'other';
 }
 
-const ROLE_NAMES: Record<Role, string> = { 'keep-alive': 'keep-alive monitor', control: 'control process' };
+const SEAT_NAMES: Record<Seat, string> = { 'keep-alive': 'keep-alive monitor', control: 'control process' };
 
 function ancestors(table: ProcTable): Set<number> {
   const out = new Set<number>();
@@ -47,10 +47,10 @@ export function runProcesses(paths: RunPaths, table: ProcTable = readProcTable()
   if (!HAS_PROC) return [];
   const skip = ancestors(table);
   const found = new Map<number, RunProcess>();
-  for (const role of ['keep-alive', 'control'] as const) {
-    const h = readHolder(paths.stateDir, role);
+  for (const seat of ['keep-alive', 'control'] as const) {
+    const h = readHolder(paths.stateDir, seat);
     const p = h && table.get(h.pid);
-    if (p && !p.zombie && !skip.has(p.pid) && stillRunning(h)) found.set(p.pid, { ...p, kind: 'supervisor', what: `${ROLE_NAMES[role]} (${shortCommand(p.pid, p.comm)})` });
+    if (p && !p.zombie && !skip.has(p.pid) && stillRunning(h)) found.set(p.pid, { ...p, kind: 'supervisor', what: `${SEAT_NAMES[seat]} (${shortCommand(p.pid, p.comm)})` });
   }
   for (const p of table.values()) {
     if (p.zombie || skip.has(p.pid) || found.has(p.pid)) continue;

@@ -27,11 +27,21 @@ export const SUPERVISOR_ENV = 'ORCHESTRATOR_SUPERVISOR';
 export const DISK_FULL_EXIT = 3;
 export const DISK_READONLY_EXIT = 4;
 
+/**
+ * Who supervises a worker: the process that started it (`pid:start`, a child-process worker),
+ * or whichever process holds the run's control seat (`seat:control`, a tmux pane worker: the
+ * session's control pane, which starts after the quad panes and may be respawned with a new
+ * pid, supervises them all).
+ */
+export type SupervisorMark = { pid: number; start: number } | { seat: 'control' };
+export const CONTROL_SEAT_MARK = 'seat:control';
+
 export function supervisorMark(): string {
   return `${process.pid}:${readProc(process.pid, 0)?.start ?? 0}`;
 }
 
-export function parseSupervisor(v: string | undefined): { pid: number; start: number } | undefined {
+export function parseSupervisor(v: string | undefined): SupervisorMark | undefined {
+  if (v === CONTROL_SEAT_MARK) return { seat: 'control' };
   const m = /^(\d+):(\d+)$/.exec(v ?? '');
   return m ? { pid: Number(m[1]), start: Number(m[2]) } : undefined;
 }

@@ -10,6 +10,7 @@ import { buildContext } from '../../orchestrator/core/graph/context.js';
 import { transact } from '../../orchestrator/core/run/draft.js';
 import { KeepAlive } from '../../orchestrator/supervisors/keep-alive.js';
 import { SupervisorProcess } from '../../orchestrator/supervisors/supervisor-process.js';
+import { claimSeat, liveHolder, releaseSeat } from '../../orchestrator/supervisors/seats.js';
 import { runStopped } from '../../orchestrator/core/run/group-transitions.js';
 import { endStrayTasks } from '../../orchestrator/supervisors/worker-process.js';
 import { CLI_JS, runPaths, type RunPaths } from '../../orchestrator/run-dir/paths.js';
@@ -48,9 +49,15 @@ export async function controlMain(o: ControlOptions): Promise<number> {
   for (const st of [process.stdout, process.stderr]) st.on('error', () => undefined);
   const paths = runPaths(o.runDir);
   const store = runStore(paths);
+  // The quad panes' supervisor is whoever holds the control seat (their marker, layout.ts): taken
+  // first thing, and again while a predecessor this one replaced (a respawned pane) still had it.
+  const holdSeat = () => {
+    if (!liveHolder(paths.stateDir, 'control')) void claimSeat(paths.stateDir, store.lock, 'control').catch(() => undefined);
+  };
+  holdSeat();
   await store.open();
   const plan = readRunPlan(paths);
-  const self = SupervisorProcess.withoutRole();
+  const self = SupervisorProcess.withoutSeat();
   const ctx = buildContext(plan, store.read().meta.learned);
   // By id: the panes stay ours if the user renames the session.
   const tmux = await Tmux.fromEnv({ socket: o.socket, session: o.session }).pinned();
@@ -98,7 +105,10 @@ export async function controlMain(o: ControlOptions): Promise<number> {
   const soon = () => {
     if (!timer) timer = setTimeout(draw, Math.max(0, lastDraw + throttle - Date.now()));
   };
-  const refresher = setInterval(() => void supervisor.refresh().catch(() => undefined), Math.max(250, Math.floor(plan.keepAliveIntervalMs / 2)));
+  const refresher = setInterval(() => {
+    holdSeat();
+    void supervisor.refresh().catch(() => undefined);
+  }, Math.max(250, Math.floor(plan.keepAliveIntervalMs / 2)));
   const unwatch = store.watch(soon, 250);
   const clock = setInterval(soon, 1000);
   if (store.read().meta.status === 'running') keepAlive.start();
@@ -129,10 +139,11 @@ export async function controlMain(o: ControlOptions): Promise<number> {
       }
     }
     view.close();
+    releaseSeat(paths.stateDir, 'control');
     await store.close().catch(() => undefined);
     finish(code);
   }
-  // It never closes the scaffold (no role to release): its process ends with the pane, so a
+  // It never closes the scaffold (its seat is released above): its process ends with the pane, so a
   // late signal (tmux hangs up twice) still finds the handler.
   self.onShutdown((sig) => void leave(130, sig));
   return ended;

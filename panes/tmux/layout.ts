@@ -3,12 +3,12 @@
  * pane), their titles and commands, and the grid tmux's `tiled` layout makes of them.
  */
 import type { QuadDef } from '../../orchestrator/core/plan/plan-types.js';
-import { RUN_DIR_ENV, workerArgs } from '../../orchestrator/supervisors/worker-process.js';
+import { CONTROL_SEAT_MARK, RUN_DIR_ENV, SUPERVISOR_ENV, workerArgs } from '../../orchestrator/supervisors/worker-process.js';
 
 export const MAIN_WINDOW = 'quads';
 export const LOGS_WINDOW = 'logs';
-/** Our pane option naming each pane's role (`quad-N`, `control`): panes are found by it. */
-export const ROLE_OPTION = '@orch-pane';
+/** Our pane option naming each pane (its `role` in specs and the session record: `quad-N`, `control`): panes are found by it. */
+export const PANE_OPTION = '@orch-pane';
 /** Our session option holding the run directory, so `stop` finds the run from the session. */
 export const RUN_DIR_OPTION = '@orch-run-dir';
 
@@ -22,10 +22,13 @@ export interface PaneSpec {
 /**
  * `-e NAME=VALUE` arguments for new-session / split-window / respawn-pane. RUN_DIR_ENV is set
  * in every pane's environment (so in its tasks' too): a task left behind by a killed worker is
- * found by it (and ORCHESTRATOR_AGENT) — the same convention as child-process mode.
+ * found by it (and ORCHESTRATOR_AGENT) — the same convention as child-process mode. The
+ * supervisor marker names the control seat: a quad pane's supervisor is the session's control
+ * process, whatever its pid (it starts last and may be respawned), and without one for good
+ * the pane's workers stop (workers/supervisor-watch.ts).
  */
 export function paneEnvArgs(runDir: string): string[] {
-  return ['-e', `${RUN_DIR_ENV}=${runDir}`];
+  return ['-e', `${RUN_DIR_ENV}=${runDir}`, '-e', `${SUPERVISOR_ENV}=${CONTROL_SEAT_MARK}`];
 }
 
 export interface CommandContext {
@@ -37,8 +40,8 @@ export interface CommandContext {
   socket?: string;
 }
 
-export const quadRole = (quad: number) => `quad-${quad}`;
-export const CONTROL_ROLE = 'control';
+export const quadPaneName = (quad: number) => `quad-${quad}`;
+export const CONTROL_PANE = 'control';
 
 export function quadTitle(q: QuadDef): string {
   // A generic name (a plan without quads) is not repeated: "Quad 1", not "Quad 1 · Quad 1".
@@ -54,7 +57,7 @@ import { tmuxLiteral } from './tmux.js';
  * renamed and tagged as a quad (and the real quad then looks missing to the control pane).
  */
 export function labelCommands(paneId: string, p: { title: string; role: string }): string[][] {
-  return [['select-pane', '-t', paneId, '-T', tmuxLiteral(p.title)], ['set-option', '-p', '-t', paneId, ROLE_OPTION, p.role]];
+  return [['select-pane', '-t', paneId, '-T', tmuxLiteral(p.title)], ['set-option', '-p', '-t', paneId, PANE_OPTION, p.role]];
 }
 
 /** A quad pane runs the workers' lean entry, as `run` does (the full CLI costs each pane 0.1 s and 7 MB). */
@@ -74,8 +77,8 @@ export function logsArgv(logFile: string): string[] {
 export function paneSpecs(quads: readonly QuadDef[], c: CommandContext): PaneSpec[] {
   const sorted = [...quads].sort((a, b) => a.id - b.id);
   return [
-    ...sorted.map((q) => ({ role: quadRole(q.id), quad: q.id, title: quadTitle(q), argv: workerArgv(c, q.id) })),
-    { role: CONTROL_ROLE, title: 'Control', argv: controlArgv(c) },
+    ...sorted.map((q) => ({ role: quadPaneName(q.id), quad: q.id, title: quadTitle(q), argv: workerArgv(c, q.id) })),
+    { role: CONTROL_PANE, title: 'Control', argv: controlArgv(c) },
   ];
 }
 

@@ -13,7 +13,7 @@ import { FileStateStore } from '../../state/store.js';
 import { descendants, endProcesses, groupIsOurs, readProcTable, signalProcess, stillRunning, type Proc } from '../../workers/os/process-tree.js';
 import { runPaths } from '../../orchestrator/run-dir/paths.js';
 import { runProcesses } from '../../orchestrator/supervisors/run-processes.js';
-import type { GroupRef } from '../../orchestrator/core/run/group-ref.js';
+import type { ProcessGroupRef } from '../../orchestrator/core/run/process-group-ref.js';
 import { RUN_DIR_OPTION } from './layout.js';
 import { readRecord, removeRecord } from './tmux-session-record.js';
 import { Tmux } from './tmux.js';
@@ -43,7 +43,7 @@ export async function stopTarget(o: StopOptions): Promise<Tmux> {
 }
 
 /** Task process groups the run's state says are running (they outlive a SIGKILLed worker), with their leaders' start times. */
-async function runningTaskGroups(paths: RunPaths): Promise<GroupRef[]> {
+async function runningTaskGroups(paths: RunPaths): Promise<ProcessGroupRef[]> {
   if (!FileStateStore.exists(paths.stateDir)) return [];
   const store = runStore(paths);
   try {

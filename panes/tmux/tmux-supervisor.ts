@@ -12,7 +12,7 @@ import type { QuadDef } from '../../orchestrator/core/plan/plan-types.js';
 import type { RunPaths } from '../../orchestrator/run-dir/paths.js';
 import { endStrayTasks } from '../../orchestrator/supervisors/worker-process.js';
 import { descendants, endProcesses, pidAlive } from '../../workers/os/process-tree.js';
-import { labelCommands, MAIN_WINDOW, paneEnvArgs, quadRole, quadTitle, startDirArgs, workerArgv, type CommandContext } from './layout.js';
+import { labelCommands, MAIN_WINDOW, paneEnvArgs, quadPaneName, quadTitle, startDirArgs, workerArgv, type CommandContext } from './layout.js';
 import { addRecordedProcs, recordedProc } from './tmux-session-record.js';
 import type { PaneInfo, Tmux } from './tmux.js';
 
@@ -42,7 +42,7 @@ export class TmuxSupervisor implements GroupSupervisor {
     }
     const next = new Map<number, PaneInfo>();
     for (const q of this.quads) {
-      const p = all.find((x) => x.role === quadRole(q.id));
+      const p = all.find((x) => x.role === quadPaneName(q.id));
       if (p) next.set(q.id, p);
     }
     this.panes = next;
@@ -80,12 +80,12 @@ export class TmuxSupervisor implements GroupSupervisor {
         ['select-layout', '-t', win, 'tiled'],
       ]).then(async (out) => {
         const id = out.trim().split('\n')[0]!;
-        await this.tmux.chain(labelCommands(id, { title: quadTitle(q), role: quadRole(quad) }));
+        await this.tmux.chain(labelCommands(id, { title: quadTitle(q), role: quadPaneName(quad) }));
       });
     }
     await this.refresh();
     const pid = this.pid(quad);
-    if (pid) addRecordedProcs(this.paths, [recordedProc(pid, quadRole(quad))]);
+    if (pid) addRecordedProcs(this.paths, [recordedProc(pid, quadPaneName(quad))]);
     return pid;
   }
 

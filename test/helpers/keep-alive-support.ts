@@ -65,8 +65,8 @@ export function groupOf(s: State, task: string): { quad: number; pid: number } |
   return pid ? { quad: t.quad, pid } : undefined;
 }
 
-export function rolePid(runDir: string, role: 'keep-alive' | 'control'): number | undefined {
-  const f = join(runDir, '.orchestrator', `${role}.pid`);
+export function seatPid(runDir: string, seat: 'keep-alive' | 'control'): number | undefined {
+  const f = join(runDir, '.orchestrator', `${seat}.pid`);
   if (!existsSync(f)) return undefined;
   try {
     return (JSON.parse(readFileSync(f, 'utf8')) as { pid: number }).pid;

@@ -1,7 +1,9 @@
 /**
  * Chaos: `orchestrator ha` runs a 60-task graph while, every 1–1.8 s, a random process of the
  * system — one of the worker groups, the control process or the keep-alive monitor — is
- * SIGKILLed (at least 10 kills, at most 30, each group kept within its restart budget). Meanwhile the state is read from disk (snapshot + journal, by
+ * SIGKILLed (at least 10 kills, at most 30, each group kept within its restart budget, and the
+ * control process or the monitor only while the other is up: the pair survives one failure at
+ * a time). Meanwhile the state is read from disk (snapshot + journal, by
  * a fresh reader) over and over and must always parse. At the end: every task done exactly
  * once in the state and exactly one `finished` event per task; every task ran at least once
  * (its journal line; re-execution after a kill is allowed and reported); no process survives.
@@ -24,7 +26,7 @@ import { expect } from 'chai';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { events, removeDir, tempDir, writePlan } from '../helpers/cli.js';
-import { expectNoSurvivors, killMarked, rolePid, startCli, type Started } from '../helpers/keep-alive-support.js';
+import { expectNoSurvivors, killMarked, seatPid, startCli, type Started } from '../helpers/keep-alive-support.js';
 import { readState } from '../helpers/run-state.js';
 import { cmdline, pidAlive } from '../../workers/os/process-tree.js';
 import type { State } from '../../state/schema.js';
@@ -112,12 +114,18 @@ async function chaosRun(dir: string, seed: number, onStart: (r: Started) => void
       const spare = g.restarts >= MAX_RESTARTS - 1;
       if (!spare && g.pid && pidAlive(g.pid) && cmdline(g.pid).includes('worker')) out.push({ target: `quad ${g.quad}`, pid: g.pid });
     }
-    for (const role of ['control', 'keep-alive'] as const) {
-      const pid = rolePid(dir, role);
-      if (pid && pidAlive(pid)) out.push({ target: role, pid });
-    }
+    // The control process and the monitor restart each other: a pair survives one failure at a
+    // time. Both dead before either restarted the other (at a high load, where a restarted
+    // process takes seconds to claim its seat, kills every 1–1.8 s made that common) is a
+    // double failure no pair can survive, so a supervisor is killed only while its peer is up.
+    const supervisors = (['control', 'keep-alive'] as const).map((seat) => ({ target: seat, pid: seatPid(dir, seat) }));
+    if (supervisors.every((t) => t.pid && pidAlive(t.pid))) out.push(...(supervisors as Array<{ target: string; pid: number }>));
     return out;
   };
+
+  /** Is any process of the system alive (whether or not it may be killed now)? */
+  const anyAlive = (s: State) =>
+    Object.values(s.groups).some((g) => g.pid && pidAlive(g.pid)) || (['control', 'keep-alive'] as const).some((seat) => pidAlive(seatPid(dir, seat) ?? 0));
 
   // Nothing of the system left alive while the run is unfinished: it cannot end any more.
   let aliveAt = Date.now();
@@ -128,10 +136,10 @@ async function chaosRun(dir: string, seed: number, onStart: (r: Started) => void
     if (!s) continue;
     if (s.meta.status !== 'running') break;
     // A kind first (a worker group, the control process, the monitor), then one of that kind.
+    if (anyAlive(s)) aliveAt = Date.now();
     const all = targets(s);
     const kinds = [...new Set(all.map((t) => (t.target.startsWith('quad') ? 'worker' : t.target)))];
     if (!kinds.length) continue;
-    aliveAt = Date.now();
     const kind = kinds[Math.floor(rand() * kinds.length)]!;
     const choice = all.filter((t) => (t.target.startsWith('quad') ? 'worker' : t.target) === kind);
     const victim = choice[Math.floor(rand() * choice.length)]!;
@@ -144,7 +152,7 @@ async function chaosRun(dir: string, seed: number, onStart: (r: Started) => void
   }
   // Let the run end (the last kill may have just hit a process).
   while (Date.now() - started < RUN_LIMIT_MS && !dead() && (await readState(dir))?.meta.status === 'running') {
-    if (last && targets(last).length) aliveAt = Date.now();
+    if (last && anyAlive(last)) aliveAt = Date.now();
     await sleep(200);
   }
   const stalled = dead();

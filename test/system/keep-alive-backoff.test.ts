@@ -58,7 +58,11 @@ describe('keep-alive backoff (virtual time)', function () {
     }
     const s = run.store.read();
     expect(s.groups['1']).to.include({ status: 'failed', restarts: 5 });
+    // Given up once: one critical alert, one crash alert per failure (the launch's and five restarts').
+    expect(s.alerts.filter((a) => a.kind === 'group-given-up')).to.have.length(1);
     expect(s.alerts.find((a) => a.kind === 'group-given-up')).to.include({ level: 'critical', quad: 1 });
+    expect(s.alerts.filter((a) => a.kind === 'group-crashed')).to.have.length(1 + RESTART_DELAYS_MS.length);
+    expect(events(dir).filter((e) => e.type === 'group-failed' && e.quad === 1)).to.have.length(1);
     expect(events(dir).filter((e) => e.type === 'group-restarted' && e.quad === 1)).to.have.length(5);
     expect(readFileSync(join(dir, 'logs', 'keep_alive.log'), 'utf8')).to.match(/CRITICAL group-given-up \[quad 1\]/);
     const out = join(dir, 'work', 'alerts.out');

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { events, removeDir, tempDir, waitFor, writePlan } from '../helpers/cli.js';
-import { expectNoSurvivors, groupOf, killMarked, rolePid, startCli, type Started } from '../helpers/keep-alive-support.js';
+import { expectNoSurvivors, groupOf, killMarked, seatPid, startCli, type Started } from '../helpers/keep-alive-support.js';
 import { readState, runState } from '../helpers/run-state.js';
 import { pidAlive } from '../../workers/os/process-tree.js';
 
@@ -25,10 +25,10 @@ describe('keep-alive: high availability and recovery (real processes)', function
   });
 
   const state = () => runState(dir);
-  /** Waits for a holder of `role` other than `not`, alive. */
-  const holder = (role: 'keep-alive' | 'control', not?: number) =>
-    waitFor(`a live ${role} process`, () => {
-      const pid = rolePid(dir, role);
+  /** Waits for a holder of `seat` other than `not`, alive. */
+  const holder = (seat: 'keep-alive' | 'control', not?: number) =>
+    waitFor(`a live ${seat} process`, () => {
+      const pid = seatPid(dir, seat);
       return pid !== undefined && pid !== not && pidAlive(pid) ? pid : undefined;
     }, 60_000, 50);
 

@@ -112,4 +112,34 @@ describe('state snapshots: checksum, and the zod check when it does not vouch', 
     await s.close();
     expect(readFileSync(file, 'utf8')).to.match(/"sum":"[0-9a-f]{64}"/);
   });
+
+  it("an older version's snapshot with finished tasks' output loads, and its next generation drops that output", async () => {
+    const old = counterState(0);
+    const tail = Array.from({ length: 10 }, (_, k) => `line ${k} ${'x'.repeat(390)}`);
+    for (let i = 0; i < 100; i++) {
+      old.tasks[`D${i}`] = { id: `D${i}`, status: 'done', hash: 'h', attempts: 1, agent: 'a', quad: 1, fence: i, readyAt: 1, claimedAt: 2, startedAt: 2, finishedAt: 3, durationMs: 1, exitCode: 0, signal: null, tail };
+    }
+    old.tasks.F = { id: 'F', status: 'failed', hash: 'h', attempts: 1, exitCode: 1, signal: null, reason: 'run exited with 1', tail };
+    // As an older version wrote it: no checksum, so it gets the full schema check.
+    const text = JSON.stringify({ schema: 1, gen: 0, seq: 0, state: old });
+    writeFileSync(file, text);
+    const s = new FileStateStore(dir, { compactBytes: 1 });
+    await s.open();
+    expect(s.read().tasks.D0!.tail).to.have.length(10);
+    // A journal past twice the snapshot's size makes the next commit compact.
+    await s.transaction((st) => ({ ops: [{ op: 'task', v: { ...st.tasks[COUNTER]!, reason: 'y'.repeat(text.length * 2) } }], value: 0 }));
+    await s.close();
+    const after = loadSnapshot(file);
+    expect(after.gen).to.equal(1);
+    const done = Object.values(after.state.tasks).filter((t) => t.id.startsWith('D'));
+    expect(JSON.stringify(done).length / done.length).to.be.lessThan(200);
+    expect(after.state.tasks.D7).to.deep.equal({ id: 'D7', status: 'done', hash: 'h', attempts: 1, agent: 'a', quad: 1, fence: 7, claimedAt: 2, startedAt: 2, finishedAt: 3, durationMs: 1, exitCode: 0 });
+    expect(after.state.tasks.F!.tail).to.deep.equal(tail);
+    // A reader that had the old state follows the new generation.
+    const reader = new FileStateStore(dir);
+    await reader.open();
+    expect(reader.read().tasks.D0).to.not.have.property('tail');
+    expect(reader.read().tasks[COUNTER]!.reason).to.have.length(text.length * 2);
+    await reader.close();
+  });
 });

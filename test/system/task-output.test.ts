@@ -22,14 +22,14 @@ describe('task output (real processes)', function () {
   });
   afterEach(() => removeDir(dir));
 
-  it('a 20 MB line without a newline: all of it in the task log, a bounded tail in the state, a bounded share in the agent log', async () => {
+  it('a 20 MB line without a newline: all of it in the task log, a bounded tail in the state (failed) or none (done), a bounded share in the agent log', async () => {
     const mb = 20;
     const plan = writePlan(dir, [
-      { id: 'flood', run: `head -c ${mb * 1_000_000} /dev/zero | tr '\\0' x; echo; echo last line` },
+      { id: 'flood', run: `head -c ${mb * 1_000_000} /dev/zero | tr '\\0' x; echo; echo last line; exit 3` },
       { id: 'lines', run: `yes 'some output line' | head -c ${mb * 1_000_000}` },
     ], { agents: [{ name: 'a1', quad: 1 }, { name: 'a2', quad: 1 }] });
     const r = await cli(['run', plan, '--run-dir', dir]);
-    expect(r.exitCode, r.stdout + r.stderr).to.equal(0);
+    expect(r.exitCode, r.stdout + r.stderr).to.equal(1);
     const log = statSync(join(dir, 'logs', 'tasks', 'flood.log')).size;
     expect(log).to.be.greaterThan(mb * 1_000_000);
     expect(statSync(join(dir, 'logs', 'tasks', 'lines.log')).size).to.be.greaterThan(mb * 1_000_000);
@@ -38,7 +38,9 @@ describe('task output (real processes)', function () {
     const s = (await runState(dir))!;
     const tail = s.tasks.flood!.tail ?? [];
     expect(tail.at(-1)).to.equal('last line');
-    for (const line of [...tail, ...(s.tasks.lines!.tail ?? [])]) expect(line.length).to.be.at.most(MAX_LINE_CHARS);
+    for (const line of tail) expect(line.length).to.be.at.most(MAX_LINE_CHARS);
+    // A task that succeeded keeps no output in the state: its log has it (state/compact.ts).
+    expect(s.tasks.lines).to.include({ status: 'done' }).and.not.have.property('tail');
     // Each agent log: a share of its output and where the rest is.
     for (const a of ['a1', 'a2']) {
       const text = readFileSync(join(dir, 'logs', `${a}.log`), 'utf8');
@@ -68,6 +70,28 @@ describe('task output (real processes)', function () {
     expect(r.spawnError).to.match(/null bytes|ERR_INVALID_ARG_VALUE/i);
     const s = await execute('echo hi; true', { cwd: `${dir}\0x`, env: {}, timeoutMs: 10_000, pty: false, onOutput: () => undefined });
     expect(s.spawnError).to.be.a('string');
+  });
+
+  it("a plain command writes straight into its task log, in order with the attempt's own lines; the tail is read back", async () => {
+    const def = {
+      id: 'd', title: 'd', run: 'readlink /proc/self/fd/1; readlink /proc/self/fd/2 >&2; seq 1 200000; echo last', verify: 'echo verified',
+      env: {}, timeoutMs: 60_000, pty: false, needs: [], retries: 0,
+    } as unknown as TaskDef;
+    const logFile = join(dir, 'd.log');
+    const lines: string[] = [];
+    const r = await runAttempt({ def, cwd: dir, agent: 'a', attempt: 1, logFile, onLine: (l) => lines.push(l) });
+    expect(r.ok, r.reason).to.equal(true);
+    const log = readFileSync(logFile, 'utf8').split('\n');
+    // Its stdout and stderr are the log file itself: no pipe through the worker.
+    expect(log[1]).to.match(/^=== d attempt 1 by a at /);
+    expect(log.slice(2, 4)).to.deep.equal([logFile, logFile]);
+    expect(log.indexOf('200000')).to.equal(log.indexOf('1') + 199_999);
+    expect(log.slice(-5)).to.deep.equal(['last', '--- verify ---', 'verified', log.at(-2)!, '']);
+    expect(log.at(-2)).to.match(/^=== ok after \d+ ms ===$/);
+    // Read back: the head line by line, the end as the tail (the middle of a flood is skipped).
+    expect(lines.slice(0, 3)).to.deep.equal([logFile, logFile, '1']);
+    expect(r.tail.at(-1)).to.equal('verified');
+    expect(r.tail).to.include('last');
   });
 
   it('a log name the file system refuses, or a workdir that cannot exist, fails that attempt with the reason', async () => {

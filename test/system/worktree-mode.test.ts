@@ -107,6 +107,36 @@ describe('worktree mode (real git)', function () {
     expect(st.stdout).to.match(/T5 +Nothing +done .*no changes/);
   });
 
+  it("keeps a task's own commits under its commit, marks a task that committed everything itself, runs none of the user's hooks", async () => {
+    const repo = userRepo(join(root, 'repo'));
+    const ran = join(root, 'hooks-ran');
+    mkdirSync(ran);
+    for (const hook of ['pre-commit', 'commit-msg', 'post-commit', 'post-checkout', 'reference-transaction']) {
+      writeFileSync(join(repo, '.git', 'hooks', hook), `#!/bin/sh\ntouch '${join(ran, hook)}'\n`);
+      chmodSync(join(repo, '.git', 'hooks', hook), 0o755);
+    }
+    // The tasks' own git runs no hook either, so that only the orchestrator's could fire them.
+    const taskGit = "git -c core.hooksPath=/dev/null -c user.name=Task -c user.email=task@example.com";
+    const planFile = plan([
+      { id: 'T1', title: 'All mine', run: `printf 'a\\n' > a.txt && ${taskGit} add a.txt && ${taskGit} commit -qm 'made by T1 itself'` },
+      { id: 'T2', title: 'Half mine', run: `printf 'b\\n' > b.txt && ${taskGit} add b.txt && ${taskGit} commit -qm 'made by T2 itself' && printf 'b2\\n' > b2.txt` },
+      { id: 'T3', title: 'After', needs: ['T1', 'T2'], run: 'cat a.txt b.txt b2.txt > c.txt' },
+    ]);
+    const r = await run(planFile);
+    expect(r.exitCode, r.stdout + r.stderr).to.equal(0);
+    expectMergedOnce(repo, ['T1', 'T2', 'T3']);
+    expect(git(repo, 'show', `${INTEGRATION}:c.txt`)).to.equal('a\nb\nb2');
+    // Each task branch's tip is the orchestrator's marked commit, the task's own commit under it.
+    for (const id of ['T1', 'T2']) {
+      const line = git(repo, 'log', '--format=%s', '-2', `orchestrator-tasks/test-plan/${id}`).split('\n');
+      expect(line[0], id).to.match(new RegExp(`^${id}: `));
+      expect(line[1], id).to.equal(`made by ${id} itself`);
+    }
+    expect(git(repo, 'diff-tree', '--no-commit-id', '--name-only', '-r', 'orchestrator-tasks/test-plan/T1'), 'T1 committed everything itself').to.equal('');
+    expect(git(repo, 'diff-tree', '--no-commit-id', '--name-only', '-r', 'orchestrator-tasks/test-plan/T2')).to.equal('b2.txt');
+    expect(readdirSync(ran), 'hooks that ran').to.deep.equal([]);
+  });
+
   it('names a conflict and the task it collides with, blocks the dependent, keeps the worktree; retry merges', async () => {
     const repo = userRepo(join(root, 'repo'));
     const planFile = plan([
@@ -141,7 +171,7 @@ describe('worktree mode (real git)', function () {
   });
 
   /**
-   * A fake git earlier on PATH pauses once at `point` (the task commit's commit-tree, the merge's
+   * A fake git earlier on PATH pauses once at `point` (the task's `git commit`, the merge's
    * commit-tree, or just after the integration branch moved), recording its pid, until killed.
    */
   function pausingGit(point: 'commit' | 'merge' | 'merged'): { bin: string; marker: string } {
@@ -151,10 +181,10 @@ describe('worktree mode (real git)', function () {
     const script = `#!/bin/sh
 pause() { if mkdir "${marker}" 2>/dev/null; then echo $$ > "${marker}/pid"; exec sleep 600; fi; }
 case " $* " in
+  *" commit --no-verify "*)
+    if [ "${point}" = commit ]; then pause; fi ;;
   *" commit-tree "*)
-    n=0; for a in "$@"; do [ "$a" = -p ] && n=$((n+1)); done
-    if [ "${point}" = commit ] && [ $n = 1 ]; then pause; fi
-    if [ "${point}" = merge ] && [ $n = 2 ]; then pause; fi ;;
+    if [ "${point}" = merge ]; then pause; fi ;;
   *" update-ref -m orchestrator: merge "*)
     if [ "${point}" = merged ]; then "${REAL_GIT}" "$@"; rc=$?; [ $rc = 0 ] && pause; exit $rc; fi ;;
 esac
@@ -205,6 +235,34 @@ exec "${REAL_GIT}" "$@"
       }
     });
   }
+
+  it("adds a worktree again when git's first add clashed with another worktree's removal", async () => {
+    const repo = userRepo(join(root, 'repo'));
+    // The first `worktree add` does what the real one did when another worker removed a
+    // worktree meanwhile: the branch is made, then git fails reading the other's folder.
+    const bin = join(root, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'git'), `#!/bin/sh
+case " $* " in
+  *" worktree add "*)
+    if mkdir '${join(root, 'failed-once')}' 2>/dev/null; then
+      prev=; dir=; for a in "$@"; do [ "$prev" = -b ] && br=$a; [ "$prev" = -C ] && dir=$a; prev=$a; done
+      last=; for a in "$@"; do last=$a; done
+      "${REAL_GIT}" -C "$dir" branch "$br" "$last"
+      echo "fatal: failed to read .git/worktrees/T9/commondir: Success" >&2
+      exit 128
+    fi ;;
+esac
+exec "${REAL_GIT}" "$@"
+`);
+    chmodSync(join(bin, 'git'), 0o755);
+    const planFile = plan([{ id: 'T1', title: 'One', run: "printf '1\\n' > one.txt" }]);
+    const r = await cli(['run', planFile, '--run-dir', root], { env: { ...env, PATH: `${bin}:${process.env.PATH}` }, timeoutMs: 150_000 });
+    expect(r.exitCode, r.stdout + r.stderr).to.equal(0);
+    expect(existsSync(join(root, 'failed-once')), 'the first add failed').to.equal(true);
+    expectMergedOnce(repo, ['T1']);
+    expect(git(repo, 'show', `${INTEGRATION}:one.txt`)).to.equal('1');
+  });
 
   it('reset removes the run\'s worktrees and task branches after saying so; --fresh starts the integration branch again', async () => {
     const repo = userRepo(join(root, 'repo'));

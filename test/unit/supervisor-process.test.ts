@@ -5,7 +5,7 @@ import { SHUTDOWN_SIGNALS, SupervisorProcess } from '../../orchestrator/supervis
 describe('supervisor process scaffold', () => {
   it('winds down once on the first signal, stops and flushes its monitors on close, then stops listening', async () => {
     const before = SHUTDOWN_SIGNALS.map((s) => process.listenerCount(s));
-    const self = SupervisorProcess.withoutRole();
+    const self = SupervisorProcess.withoutSeat();
     const seen: string[] = [];
     self.onShutdown((sig) => seen.push(`down ${sig}`));
     expect(SHUTDOWN_SIGNALS.map((s) => process.listenerCount(s))).to.deep.equal(before.map((n) => n + 1));

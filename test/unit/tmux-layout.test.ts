@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import { DEFAULT_AGENTS, DEFAULT_QUADS, quadNames } from '../../orchestrator/core/plan/default-agents.js';
-import { CONTROL_ROLE, labelCommands, paneSpecs, parseSize, quadTitle, tiledPaneSize, tiledShape, tmuxLiteral } from '../../panes/tmux/layout.js';
+import { CONTROL_PANE, labelCommands, paneSpecs, parseSize, quadTitle, tiledPaneSize, tiledShape, tmuxLiteral } from '../../panes/tmux/layout.js';
 import { buildSteps } from '../../panes/tmux/launch.js';
 import { WORKER_JS } from '../../orchestrator/supervisors/worker-process.js';
 import { cellLines, gridShape, renderGrid, shortName, type AgentCell } from '../../panes/quad/quad-grid.js';
@@ -23,7 +23,7 @@ describe('quad terminal layout (pure)', () => {
     expect(specs.map((s) => s.title)).to.deep.equal(['Quad 1 · Core Build', 'Quad 2 · Services', 'Quad 3 · Deploy & QA', 'Control']);
     expect(specs[0]!.argv).to.deep.equal(['/usr/bin/node', '--max-semi-space-size=2', WORKER_JS, 'worker', '--quad', '1', '--run-dir', '/runs/r1']);
     expect(WORKER_JS).to.match(/dist\/bin\/worker-cli\.js$/);
-    expect(specs[3]!.role).to.equal(CONTROL_ROLE);
+    expect(specs[3]!.role).to.equal(CONTROL_PANE);
     expect(specs[3]!.argv.slice(2)).to.deep.equal(['control', '--run-dir', '/runs/r1', '--session', 'orchestrator']);
     expect(paneSpecs(DEFAULT_QUADS, { ...ctx, socket: 'priv' })[3]!.argv.slice(-2)).to.deep.equal(['--socket', 'priv']);
     expect(paneSpecs(quadNames(DEFAULT_QUADS, 2), ctx).map((s) => s.title)).to.deep.equal(['Quad 1 · Core Build', 'Quad 2 · Services', 'Control']);

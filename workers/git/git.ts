@@ -37,11 +37,18 @@ export interface GitOptions {
   input?: string;
 }
 
+/**
+ * Set on every call: the user's hooks (a post-checkout on each `worktree add`, a post-commit)
+ * are not the orchestrator's to run, and `git commit` would otherwise start a `git maintenance
+ * run --auto` process after every task's commit.
+ */
+const NO_SIDE_PROCESSES = ['-c', 'core.hooksPath=/dev/null', '-c', 'maintenance.auto=false'];
+
 /** Runs `git -C dir args…`; never throws for a non-zero exit (the caller reads `code`). */
 export function git(dir: string, args: readonly string[], o: GitOptions = {}): Promise<GitResult> {
   return new Promise((resolve, reject) => {
     const child = execFile(
-      'git', ['-C', dir, ...args],
+      'git', ['-C', dir, ...NO_SIDE_PROCESSES, ...args],
       { env: o.env ? { ...cleanEnv(), ...o.env } : cleanEnv(), maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
       (err, stdout, stderr) => {
         if (err && typeof (err as NodeJS.ErrnoException).code === 'string') {

@@ -28,7 +28,7 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
-function controlName(s: string, re = CONTROL): string | undefined {
+function controlCharName(s: string, re = CONTROL): string | undefined {
   const m = re.exec(s);
   if (!m) return undefined;
   const code = m[0].charCodeAt(0);
@@ -38,7 +38,7 @@ function controlName(s: string, re = CONTROL): string | undefined {
 /** Control characters in ids and agent names are the schema's to refuse (their patterns allow none). */
 function checkName(value: unknown, path: Array<string | number>, what: string, loc: Locator, out: PlanProblem[], file?: string): void {
   if (typeof value !== 'string') return;
-  const c = file === undefined ? controlName(value) : undefined;
+  const c = file === undefined ? controlCharName(value) : undefined;
   if (c) out.push(loc.at(path, `${what} contains ${c}`));
   if (file !== undefined) {
     const bytes = Buffer.byteLength(value + file);
@@ -55,7 +55,7 @@ function checkTimeout(value: unknown, path: Array<string | number>, loc: Locator
 
 export function checkLimits(raw: Obj, loc: Locator, out: PlanProblem[]): void {
   if (typeof raw.workdir === 'string') {
-    const c = controlName(raw.workdir);
+    const c = controlCharName(raw.workdir);
     if (c) out.push(loc.at(['workdir'], `the workdir contains ${c}`));
   }
   if (isObj(raw.defaults)) checkTimeout(raw.defaults.timeout, ['defaults', 'timeout'], loc, out);
@@ -68,11 +68,11 @@ export function checkLimits(raw: Obj, loc: Locator, out: PlanProblem[]): void {
     if (!isObj(t.env)) return;
     for (const [key, value] of Object.entries(t.env)) {
       const at = ['tasks', i, 'env', key];
-      const c = controlName(key);
+      const c = controlCharName(key);
       if (!key) out.push(loc.at(at, 'an environment variable needs a name', true));
       if (c) out.push(loc.at(at, `the environment variable name contains ${c}`, true));
       if (key.includes('=')) out.push(loc.at(at, `the environment variable name '${key}' contains '=': a name cannot hold '=' (it would become part of the value)`, true));
-      const v = typeof value === 'string' ? controlName(value, VALUE_CONTROL) : undefined;
+      const v = typeof value === 'string' ? controlCharName(value, VALUE_CONTROL) : undefined;
       if (v) out.push(loc.at(at, `the value of ${key} contains ${v}`));
     }
   });

@@ -6,7 +6,7 @@
 import type { RunContext } from '../graph/context.js';
 import type { Draft } from './draft.js';
 import type { Health } from '../supervision/health.js';
-import type { GroupRef } from './group-ref.js';
+import type { ProcessGroupRef } from './process-group-ref.js';
 import { groupStopped, interruptRun } from './lifecycle.js';
 import type { RestartDecision } from '../supervision/restart-policy.js';
 import { expireLeases } from './transitions.js';
@@ -26,7 +26,7 @@ export function describeFailure(health: Failure, heartbeatAgeMs?: number): strin
  * lost its worker too often fails for good), its agents are dead, and the alerts say what
  * happens next. Returns the process groups of the orphaned attempts, to be ended.
  */
-export function groupFailed(d: Draft, ctx: RunContext, quad: number, health: Failure, decision: RestartDecision, pid: number | undefined, what: string): GroupRef[] {
+export function groupFailed(d: Draft, ctx: RunContext, quad: number, health: Failure, decision: RestartDecision, pid: number | undefined, what: string): ProcessGroupRef[] {
   const orphans = expireLeases(d, ctx, new Set([quad]));
   for (const name of d.agentNames()) {
     const a = d.agent(name)!;

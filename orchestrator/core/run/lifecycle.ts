@@ -8,7 +8,7 @@ import type { AgentState, GroupState, State, TaskState } from '../../../state/sc
 import type { RunContext } from '../graph/context.js';
 import type { Draft } from './draft.js';
 import { downstream } from '../graph/graph.js';
-import type { GroupRef } from './group-ref.js';
+import type { ProcessGroupRef } from './process-group-ref.js';
 import { checkFinished, expireLeases, heartbeat, promote } from './transitions.js';
 
 /** Durations of tasks that finished in an earlier state: better estimates for priorities. */
@@ -124,7 +124,7 @@ export function setPaused(d: Draft, paused: boolean): void {
  * A group process (re)starts: whatever an earlier incarnation of it was running is requeued
  * (returned: the orphaned process groups to end), its agents are idle, its heartbeat fresh.
  */
-export function groupStarted(d: Draft, ctx: RunContext, quad: number, pid: number, agents: readonly string[]): GroupRef[] {
+export function groupStarted(d: Draft, ctx: RunContext, quad: number, pid: number, agents: readonly string[]): ProcessGroupRef[] {
   const orphans = expireLeases(d, ctx, new Set([quad]));
   heartbeat(d, quad, pid, agents);
   for (const name of agents) {

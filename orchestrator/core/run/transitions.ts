@@ -4,8 +4,9 @@
  * store transactions; tests run them directly.
  */
 import type { TaskState } from '../../../state/schema.js';
+import { compactTask } from '../../../state/compact.js';
 import { priorityOf, type RunContext } from '../graph/context.js';
-import type { GroupRef } from './group-ref.js';
+import type { ProcessGroupRef } from './process-group-ref.js';
 import type { Draft } from './draft.js';
 import { candidates, roleCounts, schedule, type IdleAgent, type ReadyTask } from './scheduler.js';
 import { agentHeld, freeAttempts } from './agent-holds.js';
@@ -165,7 +166,7 @@ export function claimFor(d: Draft, ctx: RunContext, quad: number, mine: readonly
  * Records a running attempt's process group (for orphan cleanup) with its leader's start time:
  * a group is signalled later only while that same leader lives (a reused id is not ours).
  */
-export function started(d: Draft, task: string, fence: number, group: GroupRef | undefined): void {
+export function started(d: Draft, task: string, fence: number, group: ProcessGroupRef | undefined): void {
   const t = d.task(task);
   if (t?.status === 'running' && t.fence === fence && group?.pgid) d.setTask({ ...t, pgid: group.pgid, pgidStart: group.start });
 }
@@ -189,7 +190,8 @@ export function finish(d: Draft, ctx: RunContext, r: Report): boolean {
   const g = r.git;
   if (g) Object.assign(base, { branch: g.branch, commit: g.commit, merge: g.merge });
   if (r.ok) {
-    d.setTask({ ...base, status: 'done', reason: g && !g.commit ? 'no changes' : undefined });
+    // Done: its output is in its log; the record keeps a fixed few fields (state/compact.ts).
+    d.setTask(compactTask({ ...base, status: 'done', reason: g && !g.commit ? 'no changes' : undefined }));
     if (g?.merge) d.event({ type: 'merged', task: r.task, agent: r.agent, commit: g.merge, reason: `into the integration branch` });
     d.event({ type: 'finished', ...ev });
     promote(d, ctx, dependentsOf(ctx, r.task));
@@ -214,7 +216,7 @@ export function finish(d: Draft, ctx: RunContext, r: Report): boolean {
 
 /** Fails a task permanently and blocks everything downstream of it. */
 export function failForGood(d: Draft, ctx: RunContext, t: TaskState, reason: string): void {
-  d.setTask({ ...t, status: 'failed', reason, leaseUntil: undefined, pgid: undefined, pgidStart: undefined, finishedAt: t.finishedAt ?? d.now });
+  d.setTask(compactTask({ ...t, status: 'failed', reason, leaseUntil: undefined, pgid: undefined, pgidStart: undefined, finishedAt: t.finishedAt ?? d.now }));
   d.alert({ level: 'warning', kind: 'task-failed', message: `${t.id} failed for good: ${reason}`, task: t.id });
   const i = ctx.graph.index.get(t.id);
   if (i === undefined) return;
@@ -227,7 +229,7 @@ export function failForGood(d: Draft, ctx: RunContext, t: TaskState, reason: str
       stack.push(j);
       const dep = d.task(ctx.graph.ids[j]!);
       if (dep && (dep.status === 'pending' || dep.status === 'ready')) {
-        d.setTask({ ...dep, status: 'blocked', reason: `blocked: needs ${t.id}, which failed`, notBefore: undefined });
+        d.setTask(compactTask({ ...dep, status: 'blocked', reason: `blocked: needs ${t.id}, which failed`, notBefore: undefined }));
         d.event({ type: 'blocked', task: dep.id, reason: `needs ${t.id}, which failed` });
       }
     }
@@ -268,8 +270,8 @@ export function maxLosses(ctx: RunContext, id: string): number {
  * (it lost its worker too often) may have been the last thing to do, whether or not its
  * process group was ever recorded (a task that kills its worker at once leaves none).
  */
-export function expireLeases(d: Draft, ctx: RunContext, deadQuads: ReadonlySet<number> = new Set()): GroupRef[] {
-  const orphans: GroupRef[] = [];
+export function expireLeases(d: Draft, ctx: RunContext, deadQuads: ReadonlySet<number> = new Set()): ProcessGroupRef[] {
+  const orphans: ProcessGroupRef[] = [];
   let changed = false;
   for (const id of d.runningIds()) {
     const t = d.task(id)!;

@@ -5,7 +5,7 @@
  * (alive, same start time). A recorded id alone proves nothing after a reboot or once the
  * number is reused, and a group whose leader is gone is left to the sweep by environment.
  */
-export interface GroupRef {
+export interface ProcessGroupRef {
   pgid: number;
   /** Undefined for a state written before start times were recorded: such a group is never signalled. */
   start?: number;
