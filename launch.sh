@@ -38,6 +38,11 @@ deps_current() {
 
 # npm ci when node_modules lacks a locked package; build when dist is stale.
 ensure_ready() {
+  ensure_deps
+  ensure_built
+}
+
+ensure_deps() {
   if ! command -v node >/dev/null 2>&1; then
     say "launch.sh: Node.js 20 or newer is needed (https://nodejs.org or your package manager)."
     exit 2
@@ -46,6 +51,9 @@ ensure_ready() {
     say "launch.sh: installing dependencies (npm ci)…"
     (cd "$ROOT" && npm ci --no-audit --no-fund) >&2 || { say "launch.sh: npm ci failed"; exit 2; }
   fi
+}
+
+ensure_built() {
   local cli="$ROOT/dist/bin/cli.js"
   if [[ ! -f "$cli" ]] || [[ -n "$(cd "$ROOT" && find bin panes orchestrator workers state bench tsconfig.json -newer "$cli" \( -name '*.ts' -o -name 'tsconfig.json' \) -print -quit 2>/dev/null)" ]]; then
     say "launch.sh: building…"
@@ -58,6 +66,61 @@ need_tmux() {
     say "launch.sh: tmux is not installed. Install it (Debian/Ubuntu: sudo apt-get install -y tmux; macOS: brew install tmux), or use: ./launch.sh run"
     exit 2
   fi
+}
+
+# The suite runs in two phases. First the spec files in parallel, one file per mocha worker at a
+# time (each file uses its own temp folders, tmux sockets and processes); they start in this
+# order: the longest first, so that none of them starts last and runs alone, then the others,
+# sorted. Then SERIAL_TEST_FILES, one at a time, alone on the machine as before: they time
+# supervision against real processes (chaos kills a process of the run every 1–1.8 s; the ha
+# test kills monitor, control and a worker in turn; the demo catches a quad pane while its
+# agents work), and beside another file on a loaded two-core machine they failed. The
+# start-race test of run-ownership too: under load the losing `run` can report "no run
+# prepared" instead of the run in progress (a product race, open; it runs alone as before).
+LONG_TEST_FILES=(
+  test/system/engine.test.ts
+  test/system/tmux-launch.test.ts
+  test/system/state-store.test.ts
+  test/system/worktree-mode.test.ts
+  test/system/rerun.test.ts
+)
+SERIAL_TEST_FILES=(test/system/chaos.test.ts test/system/keep-alive-ha.test.ts test/system/agent-demo-tmux.test.ts test/system/run-ownership.test.ts)
+
+parallel_test_files() {
+  local f
+  for f in "${LONG_TEST_FILES[@]}"; do [[ -f $f ]] && printf '%s\n' "$f"; done
+  find test -name '*.test.ts' | LC_ALL=C sort | grep -vxF -f <(printf '%s\n' "${LONG_TEST_FILES[@]}" "${SERIAL_TEST_FILES[@]}")
+}
+
+# Two workers on a two-core machine, one per core above that (TEST_JOBS to choose).
+test_jobs() {
+  local n
+  n=${TEST_JOBS:-$(nproc 2>/dev/null || echo 2)}
+  (( n < 2 )) && n=2
+  printf '%s\n' "$n"
+}
+
+# Both phases; each mocha run adds its counts to one file (the reporter, COUNTS_FILE), and the
+# last line is their sum, "N passed, N failed". Exit 0 only when both phases passed.
+run_suite() {
+  local counts parallel=() status=0 f
+  counts=$(mktemp)
+  mapfile -t parallel < <(parallel_test_files)
+  COUNTS_FILE=$counts npx mocha --parallel --jobs "$(test_jobs)" "${parallel[@]}" || status=1
+  for f in "${SERIAL_TEST_FILES[@]}"; do
+    [[ -f $f ]] || continue
+    COUNTS_FILE=$counts npx mocha "$f" || status=1
+  done
+  local expected=1
+  for f in "${SERIAL_TEST_FILES[@]}"; do [[ -f $f ]] && expected=$((expected + 1)); done
+  if [[ $(wc -l <"$counts") -ne $expected ]]; then
+    rm -f "$counts"
+    say "launch.sh: a mocha run ended without its counts"
+    return 1
+  fi
+  awk '{ p += $1; f += $2 } END { printf "%d passed, %d failed\n", p, f }' "$counts"
+  rm -f "$counts"
+  return "$status"
 }
 
 # The comment block at the top of this file, up to the first line that is not a comment.
@@ -82,16 +145,25 @@ choose() {
     7|stop) ensure_ready; exec "$ORCH" stop "$@" ;;
     8|reset) ensure_ready; exec "$ORCH" reset "$@" ;;
     test)
-      ensure_ready
+      ensure_deps
       cd "$ROOT" || exit 2
-      # With no arguments: the static checks (tests type-checked, the layers of ARCHITECTURE.md),
-      # then the whole suite (spec files are named here, not in .mocharc.json, so that
-      # `npx mocha test/unit/one.test.ts` runs just that file).
-      if [[ $# -eq 0 ]]; then
-        npm run --silent check || { say "launch.sh: static checks failed (npm run check)"; exit 1; }
-        set -- 'test/**/*.test.ts'
-      fi
-      exec npx mocha "$@"
+      # With arguments: mocha with them (e.g. one file, serially).
+      if [[ $# -gt 0 ]]; then ensure_built; exec npx mocha "$@"; fi
+      # With none: the static checks (tests type-checked, the layers of ARCHITECTURE.md), which
+      # run beside the build (neither reads the other's output: two cores, half the wait), then
+      # the whole suite (see run_suite).
+      local checks status
+      checks=$(mktemp)
+      npm run --silent check >"$checks" 2>&1 &
+      local check_pid=$!
+      if ! (ensure_built); then kill "$check_pid" 2>/dev/null; wait "$check_pid"; rm -f "$checks"; exit 2; fi
+      wait "$check_pid"
+      status=$?
+      cat "$checks"
+      rm -f "$checks"
+      [[ $status -eq 0 ]] || { say "launch.sh: static checks failed (npm run check)"; exit 1; }
+      run_suite
+      exit $?
       ;;
     bench) ensure_ready; cd "$ROOT" && exec node dist/bench/run.js "$@" ;;
     q|quit) exit 0 ;;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { cli, cliProcess, events, pidAlive, removeDir, status, tempDir, waitFor, writePlan } from '../helpers/cli.js';
 import { DEFAULT_AGENTS } from '../../orchestrator/core/plan/default-agents.js';
 import { Gate } from '../helpers/gate.js';
+import { doneCount, runState } from '../helpers/run-state.js';
 
 describe('engine (real runs)', function () {
   this.timeout(120_000);
@@ -131,21 +132,31 @@ describe('engine (real runs)', function () {
   });
 
   it('resumes after an interruption without re-running done tasks, and re-runs changed tasks downstream', async () => {
+    // Gated, not slept: the test ends t0..t2 and interrupts the run while t3 waits, so the
+    // interruption lands mid-chain however loaded the machine is. A released gate stays open,
+    // so the later runs pass through the tasks it opened.
+    const gate = new Gate(join(dir, 'gate'));
     const tasks = Array.from({ length: 8 }, (_, i) => ({
-      id: `t${i}`, run: `echo run >> marker-t${i}.txt; sleep 0.6`, ...(i > 0 && { needs: [`t${i - 1}`] }),
+      id: `t${i}`, run: `echo run >> marker-t${i}.txt; ${gate.command(`t${i}`)}`, ...(i > 0 && { needs: [`t${i - 1}`] }),
     }));
     const plan = writePlan(dir, tasks);
     const run = cliProcess(['run', plan, '--run-dir', dir]);
-    await waitFor('three tasks done', async () => ((await status(dir).catch(() => undefined))?.counts.done ?? 0) >= 3 || undefined, 30_000, 200);
+    for (let i = 0; i < 3; i++) {
+      await gate.waitStarted(i + 1);
+      gate.release(`t${i}`);
+    }
+    await gate.waitStarted(4);
+    await waitFor('three tasks done', async () => doneCount(await runState(dir)) >= 3 || undefined, 30_000, 50);
     run.kill('SIGTERM');
     const first = await run;
     expect(first.exitCode).to.equal(130);
     const mid = await status(dir);
     expect(mid.status).to.equal('interrupted');
     const doneBefore = mid.tasks.filter((t) => t.status === 'done').map((t) => t.id);
-    expect(doneBefore.length).to.be.within(3, 7);
+    expect(doneBefore, 't3 was still gated').to.deep.equal(['t0', 't1', 't2']);
     expect(mid.tasks.filter((t) => t.status === 'running')).to.have.length(0);
 
+    for (let i = 3; i < 8; i++) gate.release(`t${i}`);
     expect((await cli(['run', plan, '--run-dir', dir])).exitCode).to.equal(0);
     const lines = (id: string) => readFileSync(join(dir, 'work', `marker-${id}.txt`), 'utf8').trim().split('\n').length;
     for (const id of doneBefore) expect(lines(id), id).to.equal(1);
@@ -154,7 +165,9 @@ describe('engine (real runs)', function () {
     const before = Object.fromEntries(tasks.map((t) => [t.id, lines(t.id)]));
     writePlan(dir, tasks.map((t) => (t.id === 't5' ? { ...t, run: `${t.run}; true` } : t)));
     expect((await cli(['run', plan, '--run-dir', dir])).exitCode).to.equal(0);
-    for (const t of tasks) expect(lines(t.id) - before[t.id]!, t.id).to.equal(['t5', 't6', 't7'].includes(t.id) ? 1 : 0);
+    const ran = Object.fromEntries(tasks.map((t) => [t.id, lines(t.id) - before[t.id]!]));
+    const expired = events(dir).filter((e) => e.type === 'lease-expired').map((e) => e.task);
+    expect(ran, `executions in the third run (leases expired: ${JSON.stringify(expired)})`).to.deep.equal({ t0: 0, t1: 0, t2: 0, t3: 0, t4: 0, t5: 1, t6: 1, t7: 1 });
   });
 
   it('hands a dead worker\'s task to another agent and ends the orphaned attempt', async () => {

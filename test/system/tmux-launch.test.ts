@@ -12,6 +12,7 @@ import { CLI_JS } from '../../orchestrator/run-dir/paths.js';
 import { cli, cliEnv, removeDir, tempDir, waitFor } from '../helpers/cli.js';
 import { TestServer } from '../helpers/tmux-server.js';
 import { doneCount, runState } from '../helpers/run-state.js';
+import { writeDefaultPlanShape } from '../helpers/default-plan-shape.js';
 
 const NAMES_Q1 = ['Core-Setup-Agent', 'Voice-Synthesis', 'Lip-Sync-Agent', 'Avatar-Agent'];
 
@@ -71,8 +72,10 @@ describe('quad terminal: launch (real tmux, private socket)', function () {
     expect((await paneByRole('control')).dead, 'the control pane stays').to.equal(false);
   });
 
+  // The layout tests run the default plan's shape (its quads, agents and graph, every task
+  // `true`): the panes, names and summary are the same; the real tasks run in the test above.
   it('fits an 80×24 terminal: 2×2 panes of about 40×11, names still recognisable', async () => {
-    const r = await launch('--size', '80x24');
+    const r = await launch(writeDefaultPlanShape(dir), '--size', '80x24');
     expect(r.exitCode, r.stderr).to.equal(0);
     const panes = (await server.panes()).filter((p) => p.window === 'quads');
     expect(panes.map((p) => p.role)).to.deep.equal(['quad-1', 'quad-2', 'quad-3', 'control']);
@@ -95,7 +98,7 @@ describe('quad terminal: launch (real tmux, private socket)', function () {
   });
 
   it('adapts to --agents 6 --quads 2: two quads and control, tiled', async () => {
-    const r = await launch('--agents', '6', '--quads', '2', '--size', '120x40');
+    const r = await launch(writeDefaultPlanShape(dir), '--agents', '6', '--quads', '2', '--size', '120x40');
     expect(r.exitCode, r.stderr).to.equal(0);
     const panes = (await server.panes()).filter((p) => p.window === 'quads');
     expect(panes.map((p) => p.title)).to.deep.equal(['Quad 1 · Core Build', 'Quad 2 · Services', 'Control']);
