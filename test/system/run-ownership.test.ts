@@ -16,7 +16,8 @@ describe('run ownership: plan copy and reset (real processes)', function () {
   afterEach(() => removeDir(dir));
 
   it('two runs started at once in one directory: one wins, and the plan copy is the winner\'s', async () => {
-    for (let round = 0; round < 3; round++) {
+    // OWNER_ROUNDS=N repeats the race N times (opt-in, for a loaded machine).
+    for (let round = 0; round < Number(process.env.OWNER_ROUNDS ?? 3); round++) {
       const runDir = join(dir, `r${round}`);
       const a = writePlan(dir, [{ id: 'A', run: 'sleep 1' }], { name: 'plan-a' }, `a${round}.yaml`);
       const b = writePlan(dir, [{ id: 'B', run: 'sleep 1' }], { name: 'plan-b' }, `b${round}.yaml`);
