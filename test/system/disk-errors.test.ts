@@ -1,5 +1,5 @@
 /**
- * A full or read-only disk under a run, for real: a 2 MB tmpfs filled by a task's output, and
+ * A full or read-only disk under a run, for real: a 2 MB tmpfs filled by a task, and
  * a read-only bind mount of a finished run. Clear messages naming the folder and the fix, no
  * stack traces, a full disk interrupts the run (with the reason in the event log) and the run
  * resumes once space is freed; a read-only one is exit 2 for run, state recover and retry.
@@ -7,7 +7,7 @@
  */
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, events, removeDir, tempDir, writePlan } from '../helpers/cli.js';
 
@@ -49,11 +49,16 @@ describe('full and read-only disks (real mounts)', function () {
       console.log(`      skipped: cannot mount a small tmpfs here (${why})`);
       this.skip();
     }
+    // The task fills the disk itself, to the last byte (its output would not: a task's log
+    // stops at the first refused write, and the state, which keeps no output, still fits).
+    // It fills only once: after the space is freed, its file stays as an empty marker. The 20
+    // tasks after it write the state well past the free end of its files' last pages (a small
+    // append into a page already held needs no space).
+    const after = Array.from({ length: 20 }, (_, i) => ({ id: `T${i + 1}`, run: 'true', needs: ['fill'] }));
     const plan = writePlan(dir, [
-      { id: 'fill', run: "head -c 3000000 /dev/zero | tr '\\0' x" },
-      { id: 'B', run: 'sleep 0.5', needs: ['fill'] },
-      { id: 'C', run: 'sleep 0.5', needs: ['B'] },
-    ], { agents: [{ name: 'a1', quad: 1 }, { name: 'a2', quad: 2 }] });
+      { id: 'fill', run: '[ -e big.bin ] || head -c 3000000 /dev/zero > big.bin; true' },
+      ...after,
+    ], { workdir: mnt, agents: [{ name: 'a1', quad: 1 }, { name: 'a2', quad: 2 }] });
     const r = await cli(['run', plan, '--run-dir', mnt]);
     const all = r.stdout + r.stderr;
     expect(r.exitCode, all).to.equal(130);
@@ -63,7 +68,7 @@ describe('full and read-only disks (real mounts)', function () {
     // (The event log may be refused even when the state took it.)
     const stop = events(mnt).find((e) => e.type === 'run-interrupted');
     if (stop) expect(stop.reason).to.match(/no space left/);
-    rmSync(join(mnt, 'logs', 'tasks', 'fill.log'));
+    truncateSync(join(mnt, 'big.bin'));
     const again = await cli(['run', plan, '--run-dir', mnt]);
     expect(again.exitCode, again.stdout + again.stderr).to.equal(0);
   });
