@@ -31,9 +31,19 @@ describe('quad terminal: launch from inside tmux (two private servers)', functio
   });
 
   /** Workers of this run (by their command line), per quad, among the processes of `server`. */
+  /** The parent pid, from /proc/PID/stat (the field after the command's closing parenthesis). */
+  const parentOf = (pid: number) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    } catch {
+      return undefined;
+    }
+  };
+
   async function workersPerQuad(server: TestServer): Promise<Map<number, number>> {
     const roots = (await server.tmux(['list-panes', '-a', '-F', '#{pane_pid}']).catch(() => '')).split('\n').filter(Boolean).map(Number);
-    const out = new Map<number, number>();
+    const quadOf = new Map<number, number>();
     for (const pid of descendants(roots)) {
       let cmd = '';
       try {
@@ -42,7 +52,14 @@ describe('quad terminal: launch from inside tmux (two private servers)', functio
         continue;
       }
       const m = / worker --quad (\d+) --run-dir (\S+)/.exec(cmd);
-      if (m && m[2] === dir) out.set(Number(m[1]), (out.get(Number(m[1])) ?? 0) + 1);
+      if (m && m[2] === dir) quadOf.set(pid, Number(m[1]));
+    }
+    // A task the worker has forked and not yet exec'd still shows the worker's command line:
+    // a match whose parent is a worker of the same quad is that, not a second worker.
+    const out = new Map<number, number>();
+    for (const [pid, quad] of quadOf) {
+      if (quadOf.get(parentOf(pid) ?? 0) === quad) continue;
+      out.set(quad, (out.get(quad) ?? 0) + 1);
     }
     return out;
   }
