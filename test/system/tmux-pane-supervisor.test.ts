@@ -6,7 +6,7 @@
  * Real tmux on a PRIVATE socket.
  */
 import { expect } from 'chai';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pidAlive, tempDir, waitFor } from '../helpers/cli.js';
 import { describePids, TestServer, waitGone } from '../helpers/tmux-server.js';
@@ -55,7 +55,17 @@ describe("quad pane workers follow the session's control process (real tmux, pri
       const p = (await server.panes()).find((x) => x.role === 'control');
       return p && !p.dead && p.pid !== control.pid ? p : undefined;
     }, 30_000, 100);
-    await waitFor('the new control process takes the role', () => liveHolder(stateDir, 'control')?.pid === respawned.pid || undefined, 60_000, 100);
+    await waitFor('the new control process takes the role', () => liveHolder(stateDir, 'control')?.pid === respawned.pid || undefined, 60_000, 100).catch(async (e: Error) => {
+      // What the next look needs: the seat file, whether either control process lives, the pane's screen.
+      let seat: string;
+      try {
+        seat = readFileSync(join(stateDir, 'control.pid'), 'utf8').trim();
+      } catch (err) {
+        seat = `(${(err as Error).message})`;
+      }
+      const screen = await server.tmux(['capture-pane', '-p', '-t', respawned.id]).catch((err: Error) => err.message);
+      throw new Error(`${e.message}; seat ${seat}; old ${control.pid} alive ${pidAlive(control.pid)}, new ${respawned.pid} alive ${pidAlive(respawned.pid)}; pane:\n${screen}`);
+    });
     const until = Date.now() + CONTROL_GRACE_MS + 5000;
     while (Date.now() < until) {
       await new Promise((res) => setTimeout(res, 500));
